@@ -1,0 +1,54 @@
+"""A team's policy: every number of DOMAIN.md as an overridable default.
+
+Teams override any key in the teams file under ``policy:``; unknown keys are refused so that a
+typo does not silently fall back to the default.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CadencePolicy(_Strict):
+    """Days between follow-ups per grade (None: no individual follow-up) and related rules."""
+
+    days_by_grade: dict[str, int | None] = Field(default_factory=lambda: {"A": 14, "B": 7, "C": 14, "D": None})
+    ungraded_days: int = 14
+    key_stages: tuple[str, ...] = ("proposal", "negotiation")
+    key_stage_days: int = 1
+    first_contact_hours: int = 24
+    # 001 lets a team give new leads 3 working days instead of 24 hours.
+    first_contact_working_days: int | None = None
+    paused_reactivation_months: int = 3
+
+
+class DeadlinePolicy(_Strict):
+    registration_hours: int = 24
+    log_within_hours: int = 24
+    next_step_grace_hours: int = 24
+    escalate_after_hours: int = 24
+    objection_answer_hours: int = 24
+
+
+class GradePolicy(_Strict):
+    """Annual purchase thresholds in CNY: at or above the figure earns the grade."""
+
+    a_min: int = 500_000
+    b_min: int = 200_000
+    c_min: int = 50_000
+
+
+class AlertPolicy(_Strict):
+    a_silence_days: int = 14
+    d_max_followups_per_month: int = 2
+
+
+class Policy(_Strict):
+    cadence: CadencePolicy = Field(default_factory=CadencePolicy)
+    deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
+    grades: GradePolicy = Field(default_factory=GradePolicy)
+    alerts: AlertPolicy = Field(default_factory=AlertPolicy)

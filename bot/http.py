@@ -1,0 +1,40 @@
+"""HTTP mode: `/slack/events` for Slack and `/healthz` for the orchestrator, served by waitress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import Database
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            try:
+                db.ping()
+                status, body = "200 OK", {"ok": True, "database": "ok"}
+            except SQLAlchemyError as exc:
+                status, body = "503 Service Unavailable", {"ok": False, "database": type(exc).__name__}
+            data = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        return slack(environ, start_response)
+
+    return application
+
+
+def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 16) -> Any:
+    """A waitress server (call ``.run()``; ``.close()`` stops it); port 0 picks a free one."""
+    from waitress.server import create_server
+
+    return create_server(wsgi_app(app, db), host=host, port=port, threads=threads, ident="followup-bot")

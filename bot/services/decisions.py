@@ -1,0 +1,66 @@
+"""Deciding an approval request of any kind: one entry point, kind-specific effects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.errors import AlreadyDecided, InvalidInput, NotFound
+from bot.runtime import Runtime
+from bot.services import leads
+from bot.services.approvals import DECISIONS, decided_message
+from bot.services.directory import require_decider, resolve_actor, team_language
+from bot.services.outbox import Outgoing, enqueue
+from storage import queries
+from storage.models import ApprovalRequest
+
+Effect = Callable[[Session, Runtime, ApprovalRequest, datetime], list[Outgoing]]
+
+# What a decision does to its subject, per kind of request.
+EFFECTS: dict[str, Effect] = {"registration": leads.apply_registration_decision}
+NEEDS_REASON = {"needs_info", "rejected"}
+
+
+def check_may_decide(runtime: Runtime, *, actor_id: str, request_id: int) -> ApprovalRequest:
+    """Raise NotAuthorized/NotFound/AlreadyDecided before we open a reason modal."""
+    with runtime.db.read() as session:
+        request = queries.get_approval(session=session, request_id=request_id)
+        if request is None:
+            raise NotFound("already_decided")
+        team_name = queries.team_names_by_id(session=session)[request.team_id]
+    require_decider(resolve_actor(runtime.config, actor_id), team_name)
+    if request.state != "pending":
+        raise AlreadyDecided(request.state, request.decided_by, request.decided_at)
+    return request
+
+
+def decide(
+    runtime: Runtime, *, actor_id: str, request_id: int, decision: str, reason: str | None
+) -> tuple[ApprovalRequest, list[str]]:
+    """Decide once; returns the request and the outbox keys to deliver after answering the user."""
+    if decision not in DECISIONS:
+        raise ValueError(decision)
+    reason = (reason or "").strip() or None
+    if decision in NEEDS_REASON and not reason:
+        raise InvalidInput({"reason": ("err_required", {})})
+    now = runtime.now()
+    with runtime.db.write() as session:
+        request = queries.get_approval(session=session, request_id=request_id)
+        if request is None:
+            raise NotFound("already_decided")
+        team = runtime.config.team(queries.team_names_by_id(session=session)[request.team_id])
+        require_decider(resolve_actor(runtime.config, actor_id), team.name)
+        if not queries.decide_approval(session=session, request_id=request_id, state=decision, by=actor_id,
+                                       at=now, reason=reason):
+            session.refresh(request)
+            raise AlreadyDecided(request.state, request.decided_by, request.decided_at)
+        session.refresh(request)
+        queries.audit(session=session, actor=actor_id, action=f"approval.{decision}", entity=request, at=now,
+                      after={"reason": reason})
+        outgoing = [decided_message(request, team=team, lang=team_language(runtime.config, team))]
+        outgoing += EFFECTS[request.kind](session, runtime, request, now)
+        for message in outgoing:
+            enqueue(session, message, now=now)
+    return request, [m.key for m in outgoing]

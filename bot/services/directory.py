@@ -1,0 +1,115 @@
+"""Who a Slack user is to us: their team, their role, their language and time zone."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.config import TeamConfig, TeamsConfig
+from bot.errors import NotAuthorized
+from bot.i18n import Lang, lang_from_locale
+from bot.runtime import Runtime
+from storage import queries
+from storage.models import Member, Team
+
+log = logging.getLogger(__name__)
+USER_CACHE_TTL = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    is_admin: bool
+    team: TeamConfig | None  # the team whose leads this user owns (first membership)
+    supervises: tuple[str, ...]  # names of teams this user supervises
+
+    @property
+    def is_supervisor(self) -> bool:
+        return bool(self.supervises)
+
+    def may_decide_for(self, team_name: str) -> bool:
+        return self.is_admin or team_name in self.supervises
+
+
+def resolve_actor(config: TeamsConfig, user_id: str) -> Actor | None:
+    """None for a user listed in no team and not an admin."""
+    memberships = config.memberships.get(user_id, [])
+    is_admin = user_id in config.admins
+    if not memberships and not is_admin:
+        return None
+    team = config.team(memberships[0].team) if memberships else None
+    supervises = tuple(m.team for m in memberships if m.role == "supervisor")
+    return Actor(user_id=user_id, is_admin=is_admin, team=team, supervises=supervises)
+
+
+def require_decider(actor: Actor | None, team_name: str) -> Actor:
+    if actor is None or not actor.may_decide_for(team_name):
+        raise NotAuthorized("not_authorized_decide", team=team_name)
+    return actor
+
+
+def sync_directory(runtime: Runtime) -> None:
+    """Mirror the teams file into the database (teams and members), so queries can join on them."""
+    config = runtime.config
+    with runtime.db.write() as session:
+        existing = {t.name: t for t in session.scalars(select(Team))}
+        for team_config in config.teams:
+            team = existing.get(team_config.name) or Team(name=team_config.name)
+            team.supervisor_channel = team_config.supervisor_channel
+            team.timezone = team_config.timezone
+            team.holidays = team_config.holidays
+            team.customer_number_format = team_config.customer_number
+            team.language = team_config.language or config.language
+            session.add(team)
+        session.flush()
+        team_ids = {t.name: t.id for t in session.scalars(select(Team))}
+        wanted = {
+            (user, team_ids[m.team], m.role) for user, ms in config.memberships.items() for m in ms
+        } | {(admin, None, "admin") for admin in config.admins}
+        for member in session.scalars(select(Member)):
+            key = (member.slack_user_id, member.team_id, member.role)
+            member.active = key in wanted
+            wanted.discard(key)
+        for user, team_id, role in wanted:
+            session.add(Member(slack_user_id=user, team_id=team_id, role=role, active=True))
+
+
+def team_language(config: TeamsConfig, team: TeamConfig | None) -> Lang:
+    return (team.language if team and team.language else None) or config.language
+
+
+def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None) -> Lang:
+    """The user's Slack locale when we know it, else the team's language, else the default."""
+    with runtime.db.read() as session:
+        cached = queries.get_slack_user(session=session, user_id=user_id)
+    return (lang_from_locale(cached.locale) if cached else None) or team_language(runtime.config, team)
+
+
+def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
+    """Ask Slack for the user's locale and time zone when our copy is missing or stale.
+
+    Called after the request is acknowledged; a failure leaves the old copy in place.
+    """
+    with runtime.db.read() as session:
+        cached = queries.get_slack_user(session=session, user_id=user_id)
+    if cached is not None and now - cached.fetched_at < USER_CACHE_TTL:
+        return
+    try:
+        user = runtime.slack.users_info(user=user_id, include_locale=True)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+        return
+    with runtime.db.write() as session:
+        queries.save_slack_user(
+            session=session,
+            user_id=user_id,
+            tz=user.get("tz"),
+            locale=user.get("locale"),
+            real_name=user.get("real_name"),
+            deleted=bool(user.get("deleted")),
+            now=now,
+        )

@@ -1,0 +1,293 @@
+"""Capturing a lead and its registration review (DOMAIN §2, §3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.leads import (
+    industry_code,
+    is_late,
+    is_valid_email,
+    is_valid_phone,
+    normalize_company_name,
+    number_parts,
+)
+from bot.errors import InvalidInput, NotAuthorized, NotFound
+from bot.i18n import t
+from bot.runtime import Runtime
+from bot.services.approvals import open_request
+from bot.services.directory import Actor, team_language, user_language
+from bot.services.outbox import Outgoing, enqueue
+from bot.views import ids
+from bot.views.approvals import dm_with_button
+from bot.views.lead import MAX_LENGTH
+from storage import queries
+from storage.models import ApprovalRequest, Contact, Customer
+
+REQUIRED = ("company", "industry", "contact_name", "need", "source", "acquired", "intent")
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+class LeadInput(BaseModel):
+    company: str
+    industry: str
+    company_size: str | None = None
+    main_business: str | None = None
+    contact_name: str
+    contact_title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    need: str
+    pain_points: str | None = None
+    source: str
+    acquired: datetime
+    intent: str
+    tags: list[str] = []
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadSaved:
+    customer_id: int
+    number: str
+    company: str
+    outbox_keys: tuple[str, ...] = ()  # messages to deliver once the user has been answered
+
+
+def parse_lead_form(values: dict[str, Any], *, now: datetime) -> LeadInput:
+    """Check the New lead form; every problem is reported at its field, all at once."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        clean[field] = value.strip() if isinstance(value, str) else value
+        if clean[field] == "":
+            clean[field] = None
+    for field in REQUIRED:
+        if clean.get(field) in (None, []):
+            errors[field] = ("err_required", {})
+    for field, limit in MAX_LENGTH.items():
+        if isinstance(clean.get(field), str) and len(clean[field]) > limit:
+            errors[field] = ("err_too_long", {"limit": limit})
+    if not clean.get("phone") and not clean.get("email"):
+        errors.setdefault("phone", ("err_contact_method", {}))
+    if clean.get("phone") and "phone" not in errors and not is_valid_phone(clean["phone"]):
+        errors["phone"] = ("err_phone", {})
+    if clean.get("email") and "email" not in errors and not is_valid_email(clean["email"]):
+        errors["email"] = ("err_email", {})
+    if clean.get("source") is not None and clean["source"] not in ids.SOURCES:
+        errors["source"] = ("err_required", {})
+    if clean.get("intent") is not None and clean["intent"] not in ids.INTENTS:
+        errors["intent"] = ("err_required", {})
+    clean["tags"] = [tag for tag in clean.get("tags") or [] if tag in ids.TAGS]
+    if clean.get("acquired") is not None:
+        acquired = datetime.fromtimestamp(int(clean["acquired"]), UTC)
+        if acquired > now + CLOCK_SKEW:
+            errors["acquired"] = ("err_future", {})
+        clean["acquired"] = acquired
+    if errors:
+        raise InvalidInput(errors)
+    return LeadInput.model_validate(clean)
+
+
+def submit_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str) -> LeadSaved:
+    """Register a new lead and send it for review; a retried submission returns the first result."""
+    return _save_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=None)
+
+
+def resubmit_lead(runtime: Runtime, *, actor: Actor, customer_id: int, lead: LeadInput, request_key: str) -> LeadSaved:
+    """The rep completes a lead the supervisor asked more information about, and sends it again."""
+    return _save_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id)
+
+
+def _save_lead(
+    runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str, customer_id: int | None
+) -> LeadSaved:
+    team = actor.team
+    if team is None:
+        raise NotAuthorized("not_in_team")
+    now = runtime.now()
+    name_key = normalize_company_name(lead.company)
+    try:
+        with runtime.db.write() as session:
+            if not queries.claim_request_key(session=session, key=request_key, at=now):
+                return LeadSaved(**(queries.processed_result(session=session, key=request_key) or {}))
+            existing = queries.customer_by_name_key(session=session, name_key=name_key)
+            if existing is not None and existing.id != customer_id:
+                raise _duplicate(existing, actor)
+            if customer_id is None:
+                customer = _new_customer(session, runtime, actor=actor, lead=lead, name_key=name_key, now=now)
+            else:
+                customer = _completed_customer(session, actor=actor, customer_id=customer_id, lead=lead,
+                                               name_key=name_key, now=now)
+            result = {"customer_id": customer.id, "number": customer.number, "company": customer.company}
+            queries.save_request_result(session=session, key=request_key, result=result)
+            keys = _request_review(session, runtime, actor=actor, customer=customer, lead=lead, now=now,
+                                   resubmitted=customer_id is not None)
+    except IntegrityError:
+        # Another submission registered the same company between our check and our insert.
+        with runtime.db.read() as session:
+            existing = queries.customer_by_name_key(session=session, name_key=name_key)
+        if existing is None:
+            raise
+        raise _duplicate(existing, actor) from None
+    return LeadSaved(**result, outbox_keys=tuple(keys))
+
+
+def _duplicate(existing: Customer, actor: Actor) -> InvalidInput:
+    """Tell the rep who owns the company, and nothing more unless it is theirs."""
+    if existing.owner_id == actor.user_id:
+        return InvalidInput({"company": ("err_duplicate_own", {"company": existing.company, "number": existing.number})})
+    return InvalidInput({"company": ("err_duplicate_other", {"owner": existing.owner_id})})
+
+
+def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: LeadInput, name_key: str,
+                  now: datetime) -> Customer:
+    team_config = actor.team
+    assert team_config is not None
+    team = queries.team_by_name(session=session, name=team_config.name)
+    local_year = now.astimezone(team_config.zone).year
+    key, fmt = number_parts(
+        team_config.customer_number, year=local_year, region=(lead.region or team_config.region or "XX").upper(),
+        industry=industry_code(lead.industry, team_config.industry_codes),
+    )
+    number = fmt.format(seq=queries.next_sequence(session=session, key=key))
+    customer = Customer(number=number, team_id=team.id, owner_id=actor.user_id, name_key=name_key,
+                        created_by=actor.user_id, created_at=now, updated_at=now, status="lead",
+                        registration="pending", **_customer_fields(lead))
+    customer.contacts.append(_contact(lead))
+    session.add(customer)
+    session.flush()
+    queries.add_status_change(session=session, customer=customer, to_status="lead", by=actor.user_id, at=now)
+    queries.audit(session=session, actor=actor.user_id, action="customer.create", entity=customer, at=now,
+                  after={"number": number, "company": lead.company})
+    return customer
+
+
+def _completed_customer(session: Session, *, actor: Actor, customer_id: int, lead: LeadInput, name_key: str,
+                        now: datetime) -> Customer:
+    customer = queries.get_customer(session=session, customer_id=customer_id)
+    if customer is None:
+        raise NotFound("lead_not_awaiting_info")
+    if customer.owner_id != actor.user_id:
+        raise NotAuthorized("not_owner")
+    if customer.registration != "needs_info":
+        raise NotAuthorized("lead_not_awaiting_info")
+    before = draft_of(customer)
+    for field, value in _customer_fields(lead).items():
+        setattr(customer, field, value)
+    customer.name_key, customer.registration, customer.updated_at = name_key, "pending", now
+    contact = customer.primary_contact
+    if contact is None:
+        customer.contacts.append(_contact(lead))
+    else:
+        contact.name, contact.title, contact.phone, contact.email = (
+            lead.contact_name, lead.contact_title, lead.phone, lead.email)
+    queries.audit(session=session, actor=actor.user_id, action="customer.complete", entity=customer, at=now,
+                  before=_jsonable(before), after=_jsonable(lead.model_dump()))
+    return customer
+
+
+def _customer_fields(lead: LeadInput) -> dict[str, Any]:
+    return {
+        "company": lead.company, "industry": lead.industry, "company_size": lead.company_size,
+        "main_business": lead.main_business, "need": lead.need, "pain_points": lead.pain_points,
+        "acquired_at": lead.acquired, "source": lead.source, "intent": lead.intent, "tags": lead.tags,
+        "region": lead.region,
+    }
+
+
+def _contact(lead: LeadInput) -> Contact:
+    return Contact(name=lead.contact_name, title=lead.contact_title, phone=lead.phone, email=lead.email,
+                   is_primary=True)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(values, default=str))
+
+
+def _request_review(session: Session, runtime: Runtime, *, actor: Actor, customer: Customer, lead: LeadInput,
+                    now: datetime, resubmitted: bool) -> list[str]:
+    """Open the registration review; the channel sees who, company, industry, need, source, intent — no contacts."""
+    team = actor.team
+    assert team is not None
+    hours = team.policy.deadlines.registration_hours
+    late = is_late(start=lead.acquired, done=now, hours=hours)
+    payload = {
+        "number": customer.number,
+        "company": customer.company,
+        "resubmitted": resubmitted,
+        "fields": [
+            ["f_industry", lead.industry, False],
+            ["f_need", lead.need, False],
+            ["f_source", f"source_{lead.source}", True],
+            ["f_intent", f"intent_{lead.intent}", True],
+        ],
+        "late_hours": int((now - lead.acquired).total_seconds() // 3600) if late else None,
+        "late_limit": hours,
+    }
+    opened = open_request(
+        session, kind="registration", subject_type="customer", subject_id=customer.id, team=team,
+        team_id=customer.team_id, requester=actor.user_id, payload=payload, late=late, now=now,
+        lang=team_language(runtime.config, team),
+    )
+    lang = user_language(runtime, actor.user_id, team)
+    confirmation = Outgoing(key=f"approval:{opened.request.id}:submitted", channel=actor.user_id,
+                            text=t("lead_saved_dm", lang, number=customer.number, company=customer.company))
+    enqueue(session, confirmation, now=now)
+    return [opened.message_key, confirmation.key]
+
+
+def apply_registration_decision(session: Session, runtime: Runtime, request: ApprovalRequest,
+                                now: datetime) -> list[Outgoing]:
+    """What a registration decision does to the lead, and the DM that tells the rep."""
+    customer = queries.get_customer(session=session, customer_id=request.subject_id)
+    assert customer is not None
+    customer.registration = request.state
+    customer.updated_at = now
+    if request.state == "rejected":
+        customer.name_key = None  # the company may be registered again, by anyone
+    lang = user_language(runtime, request.requester_id, runtime.config.team(
+        queries.team_names_by_id(session=session)[customer.team_id]))
+    values = {"number": customer.number, "company": customer.company, "user": request.decided_by,
+              "reason": request.reason or ""}
+    key = f"approval:{request.id}:dm"
+    text = t(f"dm_{request.state}", lang, **values)
+    if request.state == "needs_info":
+        blocks = dm_with_button(text, button_text=t("complete_lead", lang), action_id=ids.COMPLETE_LEAD,
+                                value=str(customer.id))
+        return [Outgoing(key=key, channel=request.requester_id, text=text, blocks=blocks)]
+    return [Outgoing(key=key, channel=request.requester_id, text=text)]
+
+
+def draft_of(customer: Customer) -> dict[str, Any]:
+    """The lead as the New lead modal shows it, to complete after Needs info."""
+    contact = customer.primary_contact
+    return {
+        "company": customer.company, "industry": customer.industry, "company_size": customer.company_size,
+        "main_business": customer.main_business, "contact_name": contact.name if contact else None,
+        "contact_title": contact.title if contact else None, "phone": contact.phone if contact else None,
+        "email": contact.email if contact else None, "need": customer.need, "pain_points": customer.pain_points,
+        "source": customer.source, "acquired": customer.acquired_at, "intent": customer.intent,
+        "tags": customer.tags, "region": customer.region,
+    }
+
+
+def lead_to_complete(runtime: Runtime, *, actor: Actor, customer_id: int) -> tuple[dict[str, Any], str | None]:
+    """The draft of a lead its owner was asked to complete, and what the supervisor wanted."""
+    with runtime.db.read() as session:
+        customer = queries.get_customer(session=session, customer_id=customer_id)
+        if customer is None or customer.owner_id != actor.user_id:
+            raise NotAuthorized("not_owner")
+        if customer.registration != "needs_info":
+            raise NotAuthorized("lead_not_awaiting_info")
+        decided = [r for r in queries.approvals_for(session=session, kind="registration", subject_id=customer.id)
+                   if r.state == "needs_info"]
+        return draft_of(customer), decided[-1].reason if decided else None
+

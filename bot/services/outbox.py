@@ -1,0 +1,147 @@
+"""The outbox: Slack messages are decided inside the transaction and delivered after it.
+
+A service enqueues a message with a unique key in the same transaction as the change it
+reports, so a crash cannot lose it and deciding twice cannot send it twice. ``deliver`` posts
+pending messages: on 429 it waits ``Retry-After``, on 5xx it backs off, and a message Slack
+refuses for good is kept as ``dropped`` with the reason, never silently lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+from storage import queries
+from storage.models import ApprovalRequest, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    method: str = "chat.postMessage"
+    # chat.update of the message carrying this approval request (its ts is known once posted)
+    updates_approval_request: int | None = None
+    # the posted message's ts is written to this approval request
+    carries_approval_request: int | None = None
+
+
+def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
+    queries.enqueue_message(
+        session=session,
+        values={
+            "key": message.key,
+            "method": message.method,
+            "channel": message.channel,
+            "payload": {
+                "text": message.text,
+                "blocks": message.blocks,
+                "updates_approval_request": message.updates_approval_request,
+            },
+            "state": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "not_before": now,
+            "approval_request_id": message.carries_approval_request,
+        },
+    )
+
+
+def deliver_keys(runtime: Runtime, keys: Iterable[str]) -> None:
+    with runtime.db.read() as session:
+        ids = queries.outbox_ids_by_keys(session=session, keys=list(keys))
+    deliver(runtime, ids)
+
+
+def deliver_due(runtime: Runtime) -> int:
+    """Deliver every pending message whose time has come; returns how many were sent."""
+    with runtime.db.read() as session:
+        ids = queries.due_outbox_ids(session=session, now=runtime.now())
+    return deliver(runtime, ids)
+
+
+def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
+    sent = 0
+    for message_id in ids:
+        sent += _deliver_one(runtime, message_id)
+    return sent
+
+
+def _deliver_one(runtime: Runtime, message_id: int) -> int:
+    now = runtime.now()
+    with runtime.db.write() as session:
+        if not queries.claim_outbox_message(session=session, message_id=message_id, now=now, lease_until=now + LEASE):
+            return 0
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        method, channel, payload = message.method, message.channel, dict(message.payload)
+        attempts = message.attempts
+        target_ts = None
+        if payload.get("updates_approval_request"):
+            request = session.get(ApprovalRequest, payload["updates_approval_request"])
+            if request is None or request.message_ts is None:
+                # The message to update is not posted yet: try again shortly.
+                message.not_before = now + timedelta(seconds=5)
+                message.attempts = attempts - 1
+                return 0
+            channel, target_ts = request.channel or channel, request.message_ts
+    try:
+        response = _call(runtime, method, channel, payload, target_ts)
+    except SlackApiError as exc:
+        _record_failure(runtime, message_id, exc, attempts)
+        return 0
+    with runtime.db.write() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.state, message.sent_at, message.result_ts = "sent", runtime.now(), response.get("ts")
+        message.last_error = None
+        if message.approval_request_id is not None:
+            request = session.get(ApprovalRequest, message.approval_request_id)
+            if request is not None:
+                request.channel, request.message_ts = response.get("channel"), response.get("ts")
+    return 1
+
+
+def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], ts: str | None) -> Any:
+    args: dict[str, Any] = {"channel": channel, "text": payload["text"]}
+    if payload.get("blocks") is not None:
+        args["blocks"] = payload["blocks"]
+    if method == "chat.update":
+        return runtime.slack.chat_update(ts=ts, **args)
+    return runtime.slack.chat_postMessage(**args, unfurl_links=False)
+
+
+def _record_failure(runtime: Runtime, message_id: int, exc: SlackApiError, attempts: int) -> None:
+    status = exc.response.status_code
+    error = exc.response.get("error") if isinstance(exc.response.data, dict) else str(exc.response.data)
+    now = runtime.now()
+    retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
+    with runtime.db.write() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.last_error = f"HTTP {status}: {error}"
+        if not retryable or attempts >= MAX_ATTEMPTS:
+            message.state = "dropped"
+            log.error("outbox message %s (%s) dropped: %s", message.key, message.method, message.last_error)
+            return
+        if status == 429:
+            wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
+        else:
+            wait = timedelta(seconds=min(2 ** attempts, 300))
+        message.not_before = now + wait
+        log.warning("outbox message %s will be retried in %s: %s", message.key, wait, message.last_error)

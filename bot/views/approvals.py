@@ -1,0 +1,79 @@
+"""Block Kit for approval requests of every kind: the channel message, its decided form, the reason modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Lang, t
+from bot.views import ids
+from bot.views.blocks import actions, button, context, header, input_block, modal, plain, section
+
+HEADERS = {"registration": "review_header"}
+# Which decisions a kind offers, in button order.
+DECISIONS = {"registration": ("approved", "needs_info", "rejected")}
+BUTTONS = {"approved": (ids.APPROVE, "approve", "primary"), "needs_info": (ids.NEEDS_INFO, "needs_info", None),
+           "rejected": (ids.REJECT, "reject", "danger")}
+
+
+def format_time(at: datetime, tz: str) -> str:
+    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def approval_message(
+    *, request_id: int, kind: str, requester: str, payload: dict[str, Any], lang: Lang, tz: str,
+    state: str = "pending", decided_by: str | None = None, decided_at: datetime | None = None,
+    reason: str | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The channel message of an approval request; once decided, the buttons give way to who and when.
+
+    ``payload["fields"]`` lists ``[label key, value, value is a catalog key]`` chosen by the service,
+    so private fields (phone, email, budgets) never reach a channel through this builder.
+    """
+    title = t(HEADERS.get(kind, "review_header"), lang)
+    summary = f"*{payload.get('number', '')}* · {payload.get('company', '')}"
+    blocks: list[dict[str, Any]] = [header(title), section(summary + "\n" + t("review_by", lang, user=requester))]
+    if payload.get("resubmitted"):
+        blocks.append(context(t("review_resubmitted", lang)))
+    lines = []
+    for label_key, value, is_key in payload.get("fields", []):
+        shown = t(value, lang) if is_key else value
+        if shown:
+            lines.append(f"*{t(label_key, lang)}:* {shown}")
+    if lines:
+        blocks.append(section("\n".join(lines)))
+    if payload.get("late_hours") is not None:
+        blocks.append(section(t("review_late", lang, hours=payload["late_hours"], limit=payload["late_limit"])))
+    if state == "pending":
+        buttons = []
+        for decision in DECISIONS.get(kind, ("approved", "rejected")):
+            action_id, label, style = BUTTONS[decision]
+            buttons.append(button(t(label, lang), action_id, str(request_id), style))
+        blocks.append(actions(f"approval_{request_id}", *buttons))
+    else:
+        decision = t(f"decision_{state}", lang)
+        decided = t("decided_line", lang, decision_cap=decision[:1].upper() + decision[1:], user=decided_by,
+                    when=format_time(decided_at, tz) if decided_at else "")
+        blocks.append(context(decided))
+        if reason:
+            blocks.append(section(t("wanted_line" if state == "needs_info" else "reason_line", lang, reason=reason)))
+    return f"{title}: {payload.get('number', '')} {payload.get('company', '')}", blocks
+
+
+def reason_modal(*, request_id: int, decision: str, lang: Lang) -> dict[str, Any]:
+    """The small modal behind Needs info and Reject: what is wanted, or why (required)."""
+    needs_info = decision == "needs_info"
+    element = {"type": "plain_text_input", "action_id": ids.REASON_BLOCK, "multiline": True, "max_length": 1000}
+    blocks = [input_block(ids.REASON_BLOCK, t("needs_info_label" if needs_info else "reject_label", lang), element)]
+    return modal(ids.DECISION_REASON_VIEW, t("needs_info_title" if needs_info else "reject_title", lang), blocks,
+                 submit=t("submit", lang), close=t("cancel", lang),
+                 private_metadata=json.dumps({"request_id": request_id, "decision": decision}))
+
+
+def dm_with_button(text: str, *, button_text: str, action_id: str, value: str) -> list[dict[str, Any]]:
+    return [section(text), actions(f"{action_id}_{value}", button(button_text, action_id, value, "primary"))]
+
+
+__all__ = ["approval_message", "reason_modal", "dm_with_button", "plain"]

@@ -1,0 +1,23 @@
+"""Block, action and callback ids shared by the builders and the handlers."""
+
+# Views (callback ids)
+LEAD_VIEW = "lead"
+DECISION_REASON_VIEW = "approval_reason"
+
+# Actions
+APPROVE = "approval_approve"
+NEEDS_INFO = "approval_needs_info"
+REJECT = "approval_reject"
+COMPLETE_LEAD = "lead_complete"
+
+# Blocks of the decision-reason modal
+REASON_BLOCK = "reason"
+
+# Fields of the New lead modal: block id = action id = field name
+LEAD_FIELDS = (
+    "company", "industry", "company_size", "main_business", "contact_name", "contact_title", "phone",
+    "email", "need", "pain_points", "source", "acquired", "intent", "tags", "region",
+)
+SOURCES = ("trade_show", "website", "association", "customer_referral", "cold_call", "partner", "other")
+INTENTS = ("high", "medium", "low")
+TAGS = ("high_intent", "price_sensitive", "technical", "long_term")

@@ -1,0 +1,75 @@
+"""Block Kit for capturing a lead: the New lead modal and its confirmation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import Lang, t
+from bot.views import ids
+from bot.views.blocks import input_block, modal, option, plain, section, text_input
+
+# Lengths kept well inside Slack's and our columns' limits.
+MAX_LENGTH = {
+    "company": 200, "industry": 100, "company_size": 200, "main_business": 2000, "contact_name": 100,
+    "contact_title": 100, "phone": 40, "email": 254, "need": 2000, "pain_points": 2000, "region": 100,
+}
+
+
+def lead_modal(
+    lang: Lang, *, now: datetime, draft: dict[str, Any] | None = None, private_metadata: str = "",
+    resubmit: bool = False, note: str | None = None,
+) -> dict[str, Any]:
+    """The New lead modal; ``draft`` prefills fields (a company from `/lead Acme`, or a lead to complete)."""
+    draft = draft or {}
+
+    def text(field: str, *, optional: bool = False, multiline: bool = False, hint: str | None = None) -> dict:
+        return text_input(field, t(f"f_{field}", lang), optional=optional, multiline=multiline,
+                          max_length=MAX_LENGTH[field], initial=draft.get(field), hint=hint)
+
+    source_options = [option(t(f"source_{s}", lang), s) for s in ids.SOURCES]
+    source: dict[str, Any] = {"type": "static_select", "action_id": "source", "options": source_options,
+                              "placeholder": plain(t("f_source", lang), 150)}
+    if draft.get("source") in ids.SOURCES:
+        source["initial_option"] = source_options[ids.SOURCES.index(draft["source"])]
+    intent_options = [option(t(f"intent_{i}", lang), i) for i in ids.INTENTS]
+    intent: dict[str, Any] = {"type": "radio_buttons", "action_id": "intent", "options": intent_options}
+    if draft.get("intent") in ids.INTENTS:
+        intent["initial_option"] = intent_options[ids.INTENTS.index(draft["intent"])]
+    tag_options = [option(t(f"tag_{tag}", lang), tag) for tag in ids.TAGS]
+    tags: dict[str, Any] = {"type": "checkboxes", "action_id": "tags", "options": tag_options}
+    chosen = [tag_options[ids.TAGS.index(tag)] for tag in draft.get("tags") or [] if tag in ids.TAGS]
+    if chosen:
+        tags["initial_options"] = chosen
+    acquired = draft.get("acquired") or now
+    blocks: list[dict[str, Any]] = []
+    if note:
+        blocks.append(section(note))
+    blocks += [
+        text("company"),
+        text("industry"),
+        text("company_size", optional=True, hint=t("f_company_size_hint", lang)),
+        text("main_business", optional=True, multiline=True),
+        text("contact_name"),
+        text("contact_title", optional=True),
+        text("phone", optional=True, hint=t("contact_hint", lang)),
+        text("email", optional=True),
+        text("need", multiline=True),
+        text("pain_points", optional=True, multiline=True),
+        input_block("source", t("f_source", lang), source),
+        input_block("acquired", t("f_acquired", lang),
+                    {"type": "datetimepicker", "action_id": "acquired", "initial_date_time": int(acquired.timestamp())},
+                    hint=t("f_acquired_hint", lang)),
+        input_block("intent", t("f_intent", lang), intent),
+        input_block("tags", t("f_tags", lang), tags, optional=True),
+        text("region", optional=True),
+    ]
+    title = t("lead_resubmit_title" if resubmit else "lead_title", lang)
+    return modal(ids.LEAD_VIEW, title, blocks, submit=t("submit", lang), close=t("cancel", lang),
+                 private_metadata=private_metadata)
+
+
+def lead_saved_view(lang: Lang, *, number: str, company: str) -> dict[str, Any]:
+    return modal("lead_saved", t("lead_saved_title", lang),
+                 [section(t("lead_saved", lang, number=number, company=company))],
+                 submit=None, close=t("close", lang))

@@ -1,0 +1,94 @@
+"""Helpers every handler uses: reading a submitted view, answering errors, knowing the actor."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
+from bot.i18n import Lang, t
+from bot.runtime import Runtime
+from bot.services.directory import Actor, refresh_user, resolve_actor, user_language
+from bot.services.outbox import deliver_keys
+from bot.views.approvals import format_time
+
+log = logging.getLogger(__name__)
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """Flatten ``view.state.values`` to ``{block_id: value}`` whatever the element type."""
+    values: dict[str, Any] = {}
+    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
+        for element in elements.values():
+            values[block_id] = _element_value(element)
+    return values
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in ("static_select", "external_select", "radio_buttons"):
+        selected = element.get("selected_option")
+        return selected["value"] if selected else None
+    if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
+        return [o["value"] for o in element.get("selected_options") or []]
+    if kind == "datetimepicker":
+        return element.get("selected_date_time")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "users_select":
+        return element.get("selected_user")
+    return element.get("value")
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    raw = view.get("private_metadata") or ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def field_errors(error: InvalidInput, lang: Lang) -> dict[str, str]:
+    return {field: t(key, lang, **values) for field, (key, values) in error.errors.items()}
+
+
+def user_message(error: Exception, lang: Lang, tz: str = "UTC") -> str:
+    """The sentence a user sees for an expected failure."""
+    if isinstance(error, AlreadyDecided):
+        return t("already_decided", lang, decision=t(f"decision_{error.state}", lang), user=error.decided_by,
+                 when=format_time(error.decided_at, tz) if error.decided_at else "")
+    if isinstance(error, UserFacingError):
+        return t(error.key, lang, **error.values)
+    raise error
+
+
+def ephemeral(respond: Callable[..., Any], text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+class Context:
+    """What a listener knows about the person acting: resolved once per request."""
+
+    def __init__(self, runtime: Runtime, user_id: str) -> None:
+        self.runtime = runtime
+        self.user_id = user_id
+        self.actor: Actor | None = resolve_actor(runtime.config, user_id)
+        self.lang: Lang = user_language(runtime, user_id, self.actor.team if self.actor else None)
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.lang, **values)
+
+    def after_ack(self, outbox_keys: Iterable[str] = ()) -> None:
+        """Work that waits until Slack has its answer: deliver messages, refresh the user's profile."""
+        keys = list(outbox_keys)
+        if keys:
+            deliver_keys(self.runtime, keys)
+        refresh_user(self.runtime, self.user_id, now=self.runtime.now())
+
+
+def error_id() -> str:
+    return uuid.uuid4().hex[:8]

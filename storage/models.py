@@ -1,0 +1,282 @@
+"""Typed SQLAlchemy 2 models.
+
+Times are stored as UTC. SQLite has no time-zone-aware column type, so `UTCDateTime` stores
+naive UTC and hands back aware datetimes on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    supervisor_channel: Mapped[str] = mapped_column(String(40))
+    timezone: Mapped[str] = mapped_column(String(64))
+    holidays: Mapped[str | None] = mapped_column(String(16))
+    customer_number_format: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+
+
+class Member(Base):
+    """A Slack user's place in a team (mirrored from the teams file on start)."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("slack_user_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    role: Mapped[str] = mapped_column(String(16))  # rep | supervisor | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SlackUserCache(Base):
+    """What users.info told us about a user, so we do not ask Slack on every request."""
+
+    __tablename__ = "slack_users"
+
+    slack_user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    real_name: Mapped[str | None] = mapped_column(String(200))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fetched_at: Mapped[datetime]
+
+
+class NumberSequence(Base):
+    """Last number handed out per customer-number prefix (e.g. ``CL2026``); never goes back."""
+
+    __tablename__ = "number_sequences"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(String(40), index=True)
+    company: Mapped[str] = mapped_column(String(200))
+    # Normalised company name; unique so that two leads for one company cannot both exist.
+    # Cleared when a registration is rejected, so the company can be registered again.
+    name_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    industry: Mapped[str] = mapped_column(String(100))
+    company_size: Mapped[str | None] = mapped_column(String(200))
+    main_business: Mapped[str | None] = mapped_column(Text)
+    need: Mapped[str] = mapped_column(Text)
+    pain_points: Mapped[str | None] = mapped_column(Text)
+    acquired_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    region: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32), default="lead")
+    registration: Mapped[str] = mapped_column(String(16), default="pending")
+    grade: Mapped[str | None] = mapped_column(String(1))
+    annual_purchase: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    potential: Mapped[int | None]
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    warning: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_due_at: Mapped[datetime | None]
+    last_contact_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+
+    @property
+    def primary_contact(self) -> Contact | None:
+        return next((c for c in self.contacts if c.is_primary), self.contacts[0] if self.contacts else None)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    decision_role: Mapped[str | None] = mapped_column(String(20))  # decision_maker | evaluator | user
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class StatusChange(Base):
+    __tablename__ = "status_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    changed_by: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalRequest(Base):
+    """One approval of any kind (registration, grade, handover) and the Slack message carrying it."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (Index("ix_approval_open", "kind", "subject_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    requester_id: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class FollowUp(Base):
+    """One interaction with a customer (DOMAIN §7)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_customer_occurred", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(40), index=True)
+    occurred_at: Mapped[datetime]
+    logged_at: Mapped[datetime]
+    method: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_step_at: Mapped[datetime | None]
+    next_step_owner: Mapped[str | None] = mapped_column(String(40))
+    status_after: Mapped[str | None] = mapped_column(String(32))
+    budget_range: Mapped[str | None] = mapped_column(String(100))
+    decision_makers: Mapped[str | None] = mapped_column(Text)
+    proposal_version: Mapped[str | None] = mapped_column(String(40))
+    objection: Mapped[str | None] = mapped_column(Text)
+    objection_answer: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None]
+    payment_delay_days: Mapped[int | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The Slack view or command that produced it, so a retried submission writes it once.
+    request_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    edited_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxMessage(Base):
+    """A Slack message decided but maybe not yet delivered.
+
+    Written in the same transaction as the change it reports, delivered after the commit;
+    the unique key makes deciding the same thing twice a no-op.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update
+    channel: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    result_ts: Mapped[str | None] = mapped_column(String(40))
+    # When set, the delivered message's ts is written to this approval request.
+    approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
+
+
+class ProcessedRequest(Base):
+    """Idempotency keys of Slack requests already handled (retries, double clicks)."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime]
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,237 @@
+"""Queries: keyword-only functions over a session. No Slack, no rendering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    ApprovalRequest,
+    AuditEntry,
+    Base,
+    Customer,
+    NumberSequence,
+    OutboxMessage,
+    ProcessedRequest,
+    SlackUserCache,
+    StatusChange,
+    Team,
+)
+
+
+def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on either database; True when the row was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# Users -------------------------------------------------------------------------------------------
+
+
+def get_slack_user(*, session: Session, user_id: str) -> SlackUserCache | None:
+    return session.get(SlackUserCache, user_id)
+
+
+def save_slack_user(
+    *, session: Session, user_id: str, tz: str | None, locale: str | None, real_name: str | None,
+    deleted: bool, now: datetime,
+) -> None:
+    row = session.get(SlackUserCache, user_id) or SlackUserCache(slack_user_id=user_id)
+    row.tz, row.locale, row.real_name, row.deleted, row.fetched_at = tz, locale, real_name, deleted, now
+    session.add(row)
+
+
+# Teams and numbers -------------------------------------------------------------------------------
+
+
+def team_by_name(*, session: Session, name: str) -> Team:
+    return session.scalars(select(Team).where(Team.name == name)).one()
+
+
+def team_names_by_id(*, session: Session) -> dict[int, str]:
+    return {row.id: row.name for row in session.execute(select(Team.id, Team.name))}
+
+
+def next_sequence(*, session: Session, key: str) -> int:
+    """Atomically take the next number of a sequence; concurrent callers never get the same one."""
+    insert_ignoring_conflict(session, NumberSequence, {"key": key, "last": 0})
+    return session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.key == key)
+        .values(last=NumberSequence.last + 1)
+        .returning(NumberSequence.last)
+    ).scalar_one()
+
+
+# Customers ---------------------------------------------------------------------------------------
+
+
+def customer_by_name_key(*, session: Session, name_key: str) -> Customer | None:
+    return session.scalars(select(Customer).where(Customer.name_key == name_key)).one_or_none()
+
+
+def get_customer(*, session: Session, customer_id: int) -> Customer | None:
+    return session.scalars(
+        select(Customer).where(Customer.id == customer_id).options(selectinload(Customer.contacts))
+    ).one_or_none()
+
+
+def customers_by_owner(*, session: Session, owner_id: str, registration: str | None = None) -> list[Customer]:
+    query = select(Customer).where(Customer.owner_id == owner_id)
+    if registration:
+        query = query.where(Customer.registration == registration)
+    return list(session.scalars(query.order_by(Customer.id)))
+
+
+def add_status_change(
+    *, session: Session, customer: Customer, to_status: str, by: str, at: datetime, reason: str | None = None
+) -> None:
+    session.add(
+        StatusChange(
+            customer_id=customer.id, from_status=customer.status if customer.id else None,
+            to_status=to_status, changed_by=by, changed_at=at, reason=reason,
+        )
+    )
+    customer.status = to_status
+
+
+def status_history(*, session: Session, customer_id: int) -> list[StatusChange]:
+    return list(
+        session.scalars(
+            select(StatusChange).where(StatusChange.customer_id == customer_id).order_by(StatusChange.id)
+        )
+    )
+
+
+def audit(
+    *, session: Session, actor: str, action: str, entity: Base, at: datetime,
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=at, actor_id=actor, action=action, entity_type=entity.__tablename__,
+            entity_id=entity.id, before=before, after=after,  # type: ignore[attr-defined]
+        )
+    )
+
+
+def audit_trail(*, session: Session, entity_type: str, entity_id: int) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+# Approval requests -------------------------------------------------------------------------------
+
+
+def get_approval(*, session: Session, request_id: int) -> ApprovalRequest | None:
+    return session.get(ApprovalRequest, request_id)
+
+
+def open_approvals(*, session: Session, kind: str, subject_id: int) -> list[ApprovalRequest]:
+    return list(
+        session.scalars(
+            select(ApprovalRequest).where(
+                ApprovalRequest.kind == kind,
+                ApprovalRequest.subject_id == subject_id,
+                ApprovalRequest.state == "pending",
+            )
+        )
+    )
+
+
+def approvals_for(*, session: Session, kind: str, subject_id: int) -> list[ApprovalRequest]:
+    return list(
+        session.scalars(
+            select(ApprovalRequest)
+            .where(ApprovalRequest.kind == kind, ApprovalRequest.subject_id == subject_id)
+            .order_by(ApprovalRequest.id)
+        )
+    )
+
+
+def decide_approval(
+    *, session: Session, request_id: int, state: str, by: str, at: datetime, reason: str | None
+) -> bool:
+    """Record a decision only if the request is still pending: of two racing clicks, one wins."""
+    result = session.execute(
+        update(ApprovalRequest)
+        .where(ApprovalRequest.id == request_id, ApprovalRequest.state == "pending")
+        .values(state=state, decided_by=by, decided_at=at, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def count_pending_approvals(*, session: Session, team_ids: list[int] | None = None,
+                            requester: str | None = None) -> int:
+    query = select(func.count()).select_from(ApprovalRequest).where(ApprovalRequest.state == "pending")
+    if team_ids is not None:
+        query = query.where(ApprovalRequest.team_id.in_(team_ids))
+    if requester is not None:
+        query = query.where(ApprovalRequest.requester_id == requester)
+    return session.scalar(query) or 0
+
+
+# Idempotency -------------------------------------------------------------------------------------
+
+
+def claim_request_key(*, session: Session, key: str, at: datetime) -> bool:
+    """True the first time a key is seen; False for a retry or a double click."""
+    return insert_ignoring_conflict(session, ProcessedRequest, {"key": key, "created_at": at, "result": {}})
+
+
+def processed_result(*, session: Session, key: str) -> dict[str, Any] | None:
+    row = session.get(ProcessedRequest, key)
+    return None if row is None else row.result
+
+
+def save_request_result(*, session: Session, key: str, result: dict[str, Any]) -> None:
+    session.execute(update(ProcessedRequest).where(ProcessedRequest.key == key).values(result=result))
+
+
+# Outbox ------------------------------------------------------------------------------------------
+
+
+def enqueue_message(*, session: Session, values: dict[str, Any]) -> bool:
+    return insert_ignoring_conflict(session, OutboxMessage, values)
+
+
+def outbox_ids_by_keys(*, session: Session, keys: list[str]) -> list[int]:
+    return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.in_(keys))))
+
+
+def due_outbox_ids(*, session: Session, now: datetime, limit: int = 500) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.state == "pending", OutboxMessage.not_before <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_outbox_message(*, session: Session, message_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Take a pending message for sending; the lease lets another process retry it after a crash."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == "pending",
+            OutboxMessage.not_before <= now,
+        )
+        .values(not_before=lease_until, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]

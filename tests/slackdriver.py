@@ -1,0 +1,163 @@
+"""Drive the bot as Slack does: signed HTTP requests built from realistic payloads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fakeslack import FakeSlack, validate_view
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = {"id": "T0TEST", "domain": "acme-sales"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackDriver:
+    """One workspace's worth of users clicking and typing at the bot."""
+
+    def __init__(self, *, bot_url: str, fake: FakeSlack) -> None:
+        self.bot_url = bot_url
+        self.fake = fake
+
+    # Transport ---------------------------------------------------------------------------------
+
+    def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
+             signed: bool = True) -> Reply:
+        all_headers = {"Content-Type": content_type, **(sign(body) if signed else {}), **(headers or {})}
+        request = urllib.request.Request(self.bot_url, data=body.encode(), headers=all_headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode())
+
+    def post_form(self, form: dict[str, str], **kwargs: Any) -> Reply:
+        return self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    def post_payload(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
+        return self.post_form({"payload": json.dumps(payload)}, **kwargs)
+
+    # Slash commands ----------------------------------------------------------------------------
+
+    def command_form(self, command: str, text: str, *, user: str, channel: str = "C0GENERAL") -> dict[str, str]:
+        return {
+            "token": "legacy-verification-token", "team_id": TEAM["id"], "team_domain": TEAM["domain"],
+            "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
+            "command": command, "text": text, "api_app_id": "A0FOLLOWUP", "is_enterprise_install": "false",
+            "response_url": self.fake.new_response_url(), "trigger_id": self.fake.issue_trigger_id(),
+        }
+
+    def slash(self, command: str, text: str = "", *, user: str, **kwargs: Any) -> Reply:
+        return self.post_form(self.command_form(command, text, user=user), **kwargs)
+
+    def open_modal(self, command: str, text: str = "", *, user: str) -> dict[str, Any]:
+        """Type a command that opens a modal; returns the modal as Slack stored it."""
+        before = len(self.fake.calls_to("views.open"))
+        reply = self.slash(command, text, user=user)
+        assert reply.status == 200, reply
+        call = self.fake.wait_for("views.open", count=before + 1)[-1]
+        return self.fake.views[call.response["view"]["id"]]
+
+    # Views -------------------------------------------------------------------------------------
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str, **kwargs: Any) -> Reply:
+        """Submit a modal with ``values`` by block id (typed as the elements want them)."""
+        payload = {
+            "type": "view_submission", "team": TEAM, "user": {"id": user, "team_id": TEAM["id"]},
+            "api_app_id": "A0FOLLOWUP", "token": "legacy-verification-token", "trigger_id": self.fake.issue_trigger_id(),
+            "view": {**view, "state": {"values": state_values(view, values)}},
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        reply = self.post_payload(payload, **kwargs)
+        if reply.status == 200 and reply.body and reply.json.get("response_action") in ("update", "push"):
+            problems = validate_view(reply.json["view"])
+            assert not problems, f"Slack would reject this view: {problems}"
+        return reply
+
+    # Buttons -----------------------------------------------------------------------------------
+
+    def click(self, blocks: list[dict[str, Any]], action_id: str, *, user: str, channel: str = "C0EAST",
+              message_ts: str = "1700000000.000100", **kwargs: Any) -> Reply:
+        block, element = find_action(blocks, action_id)
+        payload = {
+            "type": "block_actions", "team": TEAM, "user": {"id": user, "team_id": TEAM["id"]},
+            "api_app_id": "A0FOLLOWUP", "token": "legacy-verification-token",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+            "trigger_id": self.fake.issue_trigger_id(), "channel": {"id": channel},
+            "message": {"type": "message", "ts": message_ts, "blocks": blocks},
+            "response_url": self.fake.new_response_url(),
+            "actions": [{"type": element["type"], "action_id": action_id, "block_id": block["block_id"],
+                         "value": element.get("value"), "action_ts": str(time.time())}],
+        }
+        return self.post_payload(payload, **kwargs)
+
+    def event(self, event: dict[str, Any], *, event_id: str = "Ev0001", **kwargs: Any) -> Reply:
+        body = {"token": "legacy-verification-token", "team_id": TEAM["id"], "api_app_id": "A0FOLLOWUP",
+                "event": event, "type": "event_callback", "event_id": event_id, "event_time": int(time.time())}
+        return self.post(json.dumps(body), "application/json", **kwargs)
+
+
+def find_action(blocks: list[dict[str, Any]], action_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return block, element
+        accessory = block.get("accessory")
+        if accessory and accessory.get("action_id") == action_id:
+            return block, accessory
+    raise AssertionError(f"no {action_id} in {json.dumps(blocks)[:500]}")
+
+
+def state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Build ``view.state.values`` as Slack sends it for the given inputs."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind, action_id = element["type"], element["action_id"]
+        value = values.get(block["block_id"])
+        entry: dict[str, Any] = {"type": kind}
+        if kind in ("plain_text_input", "email_text_input", "number_input", "url_text_input"):
+            entry["value"] = value
+        elif kind in ("static_select", "radio_buttons", "external_select"):
+            entry["selected_option"] = _option(element, value) if value is not None else None
+        elif kind in ("checkboxes", "multi_static_select"):
+            entry["selected_options"] = [_option(element, v) for v in value or []]
+        elif kind == "datetimepicker":
+            entry["selected_date_time"] = value
+        elif kind == "datepicker":
+            entry["selected_date"] = value
+        elif kind == "users_select":
+            entry["selected_user"] = value
+        state[block["block_id"]] = {action_id: entry}
+    return state
+
+
+def _option(element: dict[str, Any], value: str) -> dict[str, Any]:
+    for candidate in element.get("options", []):
+        if candidate["value"] == value:
+            return candidate
+    return {"text": {"type": "plain_text", "text": str(value)}, "value": value}
