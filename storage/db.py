@@ -7,6 +7,7 @@ of failing when both try to upgrade a read lock ("database is locked").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,9 @@ _IMMEDIATE = "followup_immediate"
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=30, **kwargs
+        )
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
@@ -53,6 +56,7 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
+        self._local = threading.local()
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -60,23 +64,33 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def _refuse_nesting(self) -> None:
+        """A second session while this thread holds the write lock would wait on itself under load."""
+        if getattr(self._local, "writing", False):
+            raise RuntimeError("a new session was opened inside a write transaction: pass its session instead")
+
     @contextmanager
     def read(self) -> Iterator[Session]:
+        self._refuse_nesting()
         with self._sessions() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits when the block ends, rolls back on error."""
+        self._refuse_nesting()
         with self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={_IMMEDIATE: True})
+            self._local.writing = True
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                self._local.writing = False
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

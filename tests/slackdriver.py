@@ -77,7 +77,11 @@ class SlackDriver:
         before = len(self.fake.calls_to("views.open"))
         reply = self.slash(command, text, user=user)
         assert reply.status == 200, reply
-        call = self.fake.wait_for("views.open", count=before + 1)[-1]
+        return self.opened_view(before + 1)
+
+    def opened_view(self, count: int) -> dict[str, Any]:
+        """The modal opened by the ``count``-th views.open call, waiting for it if need be."""
+        call = self.fake.wait_for("views.open", count=count)[count - 1]
         return self.fake.views[call.response["view"]["id"]]
 
     # Views -------------------------------------------------------------------------------------

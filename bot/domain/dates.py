@@ -47,6 +47,7 @@ Times
   * Parts of the day: morning/上午/早上/早晨 09:00, afternoon/下午 15:00, evening/tonight/night/
     晚上 19:00, 傍晚 18:00, 凌晨 06:00 — unless an hour is given: 下午3点 = 15:00, 晚上8点 = 20:00,
     中午1点 = 13:00, 晚上12点 = 00:00 the next day.  "tonight", 今晚, 明早, 明晚, 昨晚 name a day too.
+    A part of the day counts as a time (``has_time`` True).
   * An hour from 1 to 6 without am/pm, a part of the day or a leading zero is taken as afternoon,
     since these are business hours: "at 3", "3:30", 3点, 两点 = 15:00, 15:30, 15:00, 14:00;
     "7"…"12" stay as they are ("at 10" = 10:00) and "03:00" is 03:00.
@@ -426,8 +427,10 @@ _EN_REL_DAY = re.compile(
     r"|(?P<w>today|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|yesterday))\b"
 )
 _ZH_REL_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|大前天|前天|昨天|昨日")
-_ZH_REL_DAYS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0, "大前天": -3, "前天": -2, "昨天": -1,
-                "昨日": -1}  # fmt: skip
+_ZH_REL_DAYS = {
+    "大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0,
+    "大前天": -3, "前天": -2, "昨天": -1, "昨日": -1,
+}  # fmt: skip
 _EN_REL_DAYS = {"today": 0, "yesterday": -1}
 _EN_REL_PERIOD = re.compile(r"\b(?P<pre>next|last)\s+(?P<u>week|month|year)\b")
 _EN_END_OF_MONTH = re.compile(r"\b(?:end\s+of\s+(?:the\s+)?(?P<next>next\s+)?month|eom)\b")

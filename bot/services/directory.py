@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.config import TeamConfig, TeamsConfig
 from bot.errors import NotAuthorized
@@ -82,9 +83,17 @@ def team_language(config: TeamsConfig, team: TeamConfig | None) -> Lang:
     return (team.language if team and team.language else None) or config.language
 
 
-def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None) -> Lang:
-    """The user's Slack locale when we know it, else the team's language, else the default."""
-    with runtime.db.read() as session:
+def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None, *,
+                  session: Session | None = None) -> Lang:
+    """The user's Slack locale when we know it, else the team's language, else the default.
+
+    Inside a write transaction pass its session: taking a second connection while holding the
+    write lock can starve the pool under load.
+    """
+    if session is None:
+        with runtime.db.read() as own:
+            cached = queries.get_slack_user(session=own, user_id=user_id)
+    else:
         cached = queries.get_slack_user(session=session, user_id=user_id)
     return (lang_from_locale(cached.locale) if cached else None) or team_language(runtime.config, team)
 

@@ -237,7 +237,7 @@ def _request_review(session: Session, runtime: Runtime, *, actor: Actor, custome
         team_id=customer.team_id, requester=actor.user_id, payload=payload, late=late, now=now,
         lang=team_language(runtime.config, team),
     )
-    lang = user_language(runtime, actor.user_id, team)
+    lang = user_language(runtime, actor.user_id, team, session=session)
     confirmation = Outgoing(key=f"approval:{opened.request.id}:submitted", channel=actor.user_id,
                             text=t("lead_saved_dm", lang, number=customer.number, company=customer.company))
     enqueue(session, confirmation, now=now)
@@ -253,8 +253,8 @@ def apply_registration_decision(session: Session, runtime: Runtime, request: App
     customer.updated_at = now
     if request.state == "rejected":
         customer.name_key = None  # the company may be registered again, by anyone
-    lang = user_language(runtime, request.requester_id, runtime.config.team(
-        queries.team_names_by_id(session=session)[customer.team_id]))
+    team = runtime.config.team(queries.team_names_by_id(session=session)[customer.team_id])
+    lang = user_language(runtime, request.requester_id, team, session=session)
     values = {"number": customer.number, "company": customer.company, "user": request.decided_by,
               "reason": request.reason or ""}
     key = f"approval:{request.id}:dm"
