@@ -14,11 +14,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot.config import ConfigError, load_teams_config
-from bot.i18n import t
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
 from bot.settings import Settings, SettingsError
-from handlers.common import error_id
+from handlers.common import report_unexpected
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -37,23 +36,49 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
+def _quiet_client(settings: Settings) -> WebClient:
+    """A client for the start-up token check: its failure becomes our one sentence, not a log dump."""
+    quiet = logging.getLogger("followup.startup.slack")
+    quiet.propagate = False
+    quiet.addHandler(logging.NullHandler())
+    return WebClient(token=settings.secret("slack_bot_token") or None, base_url=settings.slack_api_url, timeout=10,
+                     logger=quiet, retry_handlers=[])
+
+
 def open_database(url: str, *, migrate_if_empty: bool = True) -> Database:
+    """Connect (and, for an empty database, create the schema); refuse an outdated schema."""
+    db = connect_database(url)
+    if migrate_if_empty:
+        prepare_schema(db)
+    return db
+
+
+def connect_database(url: str) -> Database:
     db = Database(url)
     try:
         db.ping()
-        if db.is_empty() and migrate_if_empty:
+    except SQLAlchemyError as exc:
+        raise StartupError(f"Cannot use the database at {_safe_url(url)}: {_reason(exc)}. Check DATABASE_URL.") from None
+    return db
+
+
+def prepare_schema(db: Database) -> None:
+    try:
+        if db.is_empty():
             db.migrate()
-            return db
+            return
         current, head = db.current_revision(), db.head_revision()
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StartupError(f"Cannot use the database at {_safe_url(url)}: {reason}. Check DATABASE_URL.") from None
-    if migrate_if_empty and current != head:
+        raise StartupError(f"Cannot prepare the database at {_safe_url(db.url)}: {_reason(exc)}.") from None
+    if current != head:
         raise StartupError(
             f"The database schema is at {current or 'no version'}, this version needs {head}: "
             "run `followup-bot migrate` first."
         )
-    return db
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _safe_url(url: str) -> str:
@@ -68,17 +93,18 @@ def build_runtime(settings: Settings, *, check_token: bool = True) -> Runtime:
     except ConfigError as exc:
         extra = f" (and {len(exc.problems) - 1} more: run `followup-bot check-config`)" if len(exc.problems) > 1 else ""
         raise StartupError(f"The teams file has a problem: {exc.problems[0]}{extra}.") from None
-    db = open_database(settings.database_url)
+    db = connect_database(settings.database_url)
     client = slack_client(settings)
     if check_token:
         try:
-            client.auth_test()
+            _quiet_client(settings).auth_test()
         except SlackApiError as exc:
             raise StartupError(
                 f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): copy the Bot User OAuth Token again."
             ) from None
         except OSError as exc:
             raise StartupError(f"Cannot reach Slack at {settings.slack_api_url} ({exc}): check SLACK_API_URL.") from None
+    prepare_schema(db)
     runtime = Runtime(config=config, db=db, slack=client)
     sync_directory(runtime)
     return runtime
@@ -96,17 +122,8 @@ def build_app(runtime: Runtime, *, signing_secret: str | None, executor: ThreadP
     handlers.register_all(app, runtime)
 
     @app.error
-    def unexpected(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
-        """Anything a listener did not expect: log it under an id the user can quote."""
-        ident = error_id()
-        logger.exception("error %s handling %s", ident, body.get("type") or body.get("command"), exc_info=error)
-        url = body.get("response_url") or next(
-            (r.get("response_url") for r in body.get("response_urls") or []), None)
-        if url:
-            from slack_sdk.webhook import WebhookClient
-
-            WebhookClient(url).send(text=t("internal_error", runtime.config.language, error_id=ident),
-                                    response_type="ephemeral", replace_original=False)
+    def unexpected(error: Exception, body: dict[str, Any]) -> None:
+        report_unexpected(error, body, runtime.config.language)
 
     return app
 

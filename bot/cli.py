@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check-config", help="validate the teams file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
         return COMMANDS[args.command](settings, args)

@@ -12,13 +12,14 @@ from bot.runtime import Runtime
 from bot.services import decisions
 from bot.views import ids
 from bot.views.approvals import reason_modal
-from handlers.common import Context, ephemeral, field_errors, metadata, user_message
+from handlers.common import Context, ephemeral, field_errors, metadata, reported, user_message
 
 EXPECTED = (UserFacingError, AlreadyDecided)
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(ids.APPROVE)
+    @reported
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         ctx = Context(runtime, body["user"]["id"])
@@ -31,6 +32,7 @@ def register(app: App, runtime: Runtime) -> None:
         ctx.after_ack(keys)
 
     def ask_reason(decision: str) -> Any:
+        @reported
         def open_reason_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                               respond: Respond) -> None:
             ack()
@@ -50,6 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(ids.REJECT)(ask_reason("rejected"))
 
     @app.view(ids.DECISION_REASON_VIEW)
+    @reported
     def submit_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta = metadata(view)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
 from bot.i18n import Lang, t
@@ -90,5 +93,34 @@ class Context:
         refresh_user(self.runtime, self.user_id, now=self.runtime.now())
 
 
-def error_id() -> str:
-    return uuid.uuid4().hex[:8]
+def report_unexpected(error: Exception, body: dict[str, Any], lang: Lang) -> None:
+    """Log an unexpected failure under an id, and tell the user that id when Slack lets us."""
+    ident = uuid.uuid4().hex[:8]
+    log.error("error %s handling %s", ident, body.get("type") or body.get("command"), exc_info=error)
+    url = body.get("response_url") or next((r.get("response_url") for r in body.get("response_urls") or []), None)
+    if url:
+        WebhookClient(url).send(text=t("internal_error", lang, error_id=ident), response_type="ephemeral",
+                                replace_original=False)
+
+
+def reported(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Report a failure that happens after ``ack()`` ourselves.
+
+    Bolt resets an already-sent acknowledgement to "none" when the listener raises afterwards,
+    so a quick failure can turn Slack's 200 into a 404. Failures before the ack still raise, and
+    Bolt answers 500 as it should.
+    """
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is None or ack.response is None:
+                raise
+            body = kwargs.get("body") or kwargs.get("command") or {}
+            report_unexpected(error, body, "en")
+            return None
+
+    return wrapper

@@ -8,13 +8,14 @@ from slack_bolt import Ack, App
 
 from bot import commands
 from bot.runtime import Runtime
-from handlers.common import Context
+from handlers.common import Context, reported
 
 SUBCOMMANDS = ("help",)
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.command(commands.FOLLOWUP)
+    @reported
     def followup(ack: Ack, command: dict[str, Any]) -> None:
         ctx = Context(runtime, command["user_id"])
         if ctx.actor is None:

@@ -10,11 +10,12 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.services import home
 from bot.views.home import home_view
-from handlers.common import Context
+from handlers.common import Context, reported
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.event("app_home_opened")
+    @reported
     def publish_home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return

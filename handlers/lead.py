@@ -14,11 +14,12 @@ from bot.runtime import Runtime
 from bot.services import leads
 from bot.views import ids
 from bot.views.lead import lead_modal, lead_saved_view
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, user_message
+from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.command(commands.LEAD)
+    @reported
     def open_new_lead(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ctx = Context(runtime, command["user_id"])
         if ctx.actor is None or ctx.actor.team is None:
@@ -31,6 +32,7 @@ def register(app: App, runtime: Runtime) -> None:
         ctx.after_ack()
 
     @app.view(ids.LEAD_VIEW)
+    @reported
     def submit_lead(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         if ctx.actor is None or ctx.actor.team is None:
@@ -55,6 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         ctx.after_ack(saved.outbox_keys)
 
     @app.action(ids.COMPLETE_LEAD)
+    @reported
     def complete_lead(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                       respond: Respond) -> None:
         ack()

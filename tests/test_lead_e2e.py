@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from storage.models import ApprovalRequest, Customer, OutboxMessage
+from storage.models import ApprovalRequest, Customer
 from tests.conftest import Bot
 from tests.slackdriver import SlackDriver
 

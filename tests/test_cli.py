@@ -1,0 +1,127 @@
+"""The command line: bad or missing settings stop the start with one sentence, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEAMS_FILE
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_")) and k != "DATABASE_URL"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60,
+                          env={**base, "PYTHONPATH": str(ROOT), **(env or {})}, cwd=cwd or ROOT)
+
+
+def one_sentence(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "expected"),
+    [
+        ("serve", {}, "SLACK_BOT_TOKEN is not set"),
+        ("serve", {"SLACK_BOT_TOKEN": "xoxb-1-real"}, "SLACK_SIGNING_SECRET is not set"),
+        ("socket", {"SLACK_BOT_TOKEN": "xoxb-1-real"}, "SLACK_APP_TOKEN is not set"),
+        ("serve", {"SLACK_BOT_TOKEN": "xoxb-your-token", "SLACK_SIGNING_SECRET": "s"}, "placeholder"),
+    ],
+)
+def test_missing_settings_stop_the_start(tmp_path: Path, mode: str, env: dict, expected: str) -> None:
+    assert expected in one_sentence(run(mode, env=env, cwd=tmp_path))
+
+
+def test_a_bad_teams_file_stops_the_start(tmp_path: Path) -> None:
+    bad = tmp_path / "teams.yml"
+    bad.write_text("teams:\n  - name: East\n    supervisor_channel: general\n    supervisors: [U0SUP1]\n")
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-real", "SLACK_SIGNING_SECRET": "secret", "FOLLOWUP_CONFIG": str(bad)}
+    line = one_sentence(run("serve", env=env, cwd=tmp_path))
+    assert "teams.yml line 3 (teams[0].supervisor_channel)" in line and "not a Slack channel id" in line
+
+
+def test_an_unreachable_database_stops_the_start(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-real", "SLACK_SIGNING_SECRET": "secret", "FOLLOWUP_CONFIG": str(TEAMS_FILE),
+           "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    line = one_sentence(run("serve", env=env, cwd=tmp_path))
+    assert "Cannot use the database at postgresql+psycopg://nobody@127.0.0.1:1/none" in line
+    assert "DATABASE_URL" in line
+
+
+def test_a_refused_token_stops_the_start(tmp_path: Path, fake_slack) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-wrong", "SLACK_SIGNING_SECRET": "secret", "FOLLOWUP_CONFIG": str(TEAMS_FILE),
+           "SLACK_API_URL": fake_slack.url, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    line = one_sentence(run("serve", env=env, cwd=tmp_path))
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in line
+
+
+def test_check_config_reports_every_problem_by_line(tmp_path: Path) -> None:
+    bad = tmp_path / "teams.yml"
+    bad.write_text(
+        "language: fr\n"
+        "teams:\n"
+        "  - name: East\n"
+        "    supervisor_channel: C0EAST\n"
+        "    timezone: Mars/Olympus\n"
+        "    supervisors: [U0SUP1]\n"
+        "    reps: [bob]\n"
+        "    policy: {cadence: {days_by_grade: {A: seven}}}\n"
+    )
+    result = run("check-config", env={"FOLLOWUP_CONFIG": str(bad)})
+    assert result.returncode == 1
+    problems = result.stderr.splitlines()
+    assert any(p.startswith(f"{bad} line 1 (language)") for p in problems)
+    assert any("line 5 (teams[0].timezone): unknown time zone 'Mars/Olympus'" in p for p in problems)
+    assert any("line 7 (teams[0].reps)" in p and "bob" in p for p in problems)
+    assert any("line 8 (teams[0].policy.cadence.days_by_grade.A)" in p for p in problems)
+
+
+def test_check_config_accepts_the_shipped_example() -> None:
+    result = run("check-config", env={"FOLLOWUP_CONFIG": str(ROOT / "teams.example.yml")})
+    assert result.returncode == 0, result.stderr
+    assert "OK — 1 team(s)" in result.stdout
+
+
+def test_migrate_brings_an_empty_database_to_head(tmp_path: Path) -> None:
+    result = run("migrate", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_serve_answers_slack_and_healthz(tmp_path: Path, fake_slack) -> None:
+    """The real command: migrates the empty database, serves /healthz and /slack/events."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": fake_slack.url,
+           "FOLLOWUP_CONFIG": str(TEAMS_FILE), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+           "PYTHONPATH": str(ROOT)}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_"))}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               env={**base, **env}, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        for line in process.stdout:  # type: ignore[union-attr]
+            if "listening on" in line:
+                break
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200 and b'"database": "ok"' in response.read()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=b"command=/lead", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

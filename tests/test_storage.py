@@ -1,0 +1,25 @@
+"""The schema: migrations match the models, and both databases behave the same."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from storage.db import Database
+from storage.models import Base
+
+
+def test_migrations_match_the_models(bot_server) -> None:
+    """Every model change needs a migration: the migrated database must equal the models."""
+    db: Database = bot_server.db
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrations_start_from_an_empty_database(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert db.is_empty()
+    db.migrate()
+    assert db.current_revision() == db.head_revision()
+    db.dispose()
