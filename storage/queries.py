@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,8 +27,9 @@ def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[s
     """INSERT … ON CONFLICT DO NOTHING on either database; True when the row was inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING rather than rowcount: psycopg reports a row count for a conflict that inserted nothing.
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    return session.execute(statement).first() is not None
 
 
 # Users -------------------------------------------------------------------------------------------
