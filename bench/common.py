@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import math
 import tempfile
 import threading
 import time
 import urllib.parse
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -110,10 +112,15 @@ class TrackingExecutor(ThreadPoolExecutor):
 
         return super().submit(tracked)
 
-    def wait_idle(self, timeout: float = 60.0) -> None:
+    def wait_idle(self, timeout: float = 30.0) -> None:
         with self._idle:
             if not self._idle.wait_for(lambda: self._busy == 0, timeout):
-                raise RuntimeError(f"the bot is still working after {timeout:.0f}s ({self._busy} listeners busy)")
+                raise BotStuck(f"the bot is still working {timeout:.0f} s after the last reply "
+                               f"({self._busy} listener calls running or queued)")
+
+
+class BotStuck(Exception):
+    """The bot did not finish its work in time: a benchmark reports it instead of waiting forever."""
 
 
 @contextmanager
@@ -154,8 +161,45 @@ def running_bot(database_url: str, fake: FakeSlack, *, threads: int = SERVER_THR
         with serve(app, runtime.db, threads=threads) as url:
             yield RunningBot(url=url, runtime=runtime, executor=executor)
     finally:
-        executor.shutdown(wait=True)
+        executor.shutdown(wait=True, cancel_futures=True)
         runtime.db.dispose()
+
+
+# What the bot logged ---------------------------------------------------------------------------
+
+
+@dataclass
+class LogTally(logging.Handler):
+    """Counts warnings and errors by message instead of printing each: under load the bot and waitress
+    can log hundreds of lines, and the benchmark's figures would drown in them."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    first_error: str | None = None
+
+    def __post_init__(self) -> None:
+        logging.Handler.__init__(self, logging.WARNING)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[f"{record.levelname} {record.name}: {record.msg}"] += 1
+        if record.levelno >= logging.ERROR and self.first_error is None:
+            self.first_error = self.format(record)
+
+    def lines(self) -> list[str]:
+        return [f"{n:5d}× {message}" for message, n in self.counts.most_common()]
+
+
+@contextmanager
+def tally_logs() -> Iterator[LogTally]:
+    tally = LogTally()
+    root = logging.getLogger()
+    root.addHandler(tally)
+    try:
+        yield tally
+    finally:
+        root.removeHandler(tally)
 
 
 # Requests as Slack sends them --------------------------------------------------------------------
