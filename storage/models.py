@@ -127,6 +127,8 @@ class Customer(Base):
     intent: Mapped[str] = mapped_column(String(16))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     region: Mapped[str | None] = mapped_column(String(100))
+    # Folded number, company and contact names, for type-ahead and find (bot.domain.followups.search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(32), default="lead")
     registration: Mapped[str] = mapped_column(String(16), default="pending")
     grade: Mapped[str | None] = mapped_column(String(1))

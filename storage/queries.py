@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -14,6 +15,7 @@ from storage.models import (
     AuditEntry,
     Base,
     Customer,
+    FollowUp,
     NumberSequence,
     OutboxMessage,
     ProcessedRequest,
@@ -73,6 +75,66 @@ def next_sequence(*, session: Session, key: str) -> int:
 # Customers ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CustomerScope:
+    """Which customers someone may see: their own, their teams', or (admins) all."""
+
+    user_id: str
+    team_ids: tuple[int, ...] = ()
+    everything: bool = False
+
+    def clause(self) -> ColumnElement[bool]:
+        if self.everything:
+            return true()
+        own = Customer.owner_id == self.user_id
+        return or_(own, Customer.team_id.in_(self.team_ids)) if self.team_ids else own
+
+
+LIVE = Customer.registration != "rejected"
+
+
+def visible_customer(*, session: Session, scope: CustomerScope, customer_id: int) -> Customer | None:
+    return session.scalars(
+        select(Customer)
+        .where(Customer.id == customer_id, LIVE, scope.clause())
+        .options(selectinload(Customer.contacts))
+    ).one_or_none()
+
+
+def visible_by_number(*, session: Session, scope: CustomerScope, number: str) -> Customer | None:
+    return session.scalars(
+        select(Customer)
+        .where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
+        .options(selectinload(Customer.contacts))
+    ).one_or_none()
+
+
+def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
+    """Customers whose number, company or contact names contain ``folded``, best first.
+
+    Best: the number itself, then a field that starts with the query, then a match anywhere;
+    within a rank, the most recently contacted first.
+    """
+    like = "%" + _escape_like(folded) + "%"
+    field_start = "%\x1f" + _escape_like(folded) + "%"
+    rank = case(
+        (func.lower(Customer.number) == folded, 0),
+        (Customer.search_text.like(field_start, escape="\\"), 1),
+        else_=2,
+    )
+    statement = (
+        select(Customer)
+        .where(LIVE, scope.clause(), Customer.search_text.like(like, escape="\\"))
+        .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def customer_by_name_key(*, session: Session, name_key: str) -> Customer | None:
     return session.scalars(select(Customer).where(Customer.name_key == name_key)).one_or_none()
 
@@ -88,6 +150,21 @@ def customers_by_owner(*, session: Session, owner_id: str, registration: str | N
     if registration:
         query = query.where(Customer.registration == registration)
     return list(session.scalars(query.order_by(Customer.id)))
+
+
+def recent_followups(*, session: Session, customer_id: int, limit: int = 10) -> list[FollowUp]:
+    return list(
+        session.scalars(
+            select(FollowUp)
+            .where(FollowUp.customer_id == customer_id)
+            .order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def followup_by_request_key(*, session: Session, key: str) -> FollowUp | None:
+    return session.scalars(select(FollowUp).where(FollowUp.request_key == key)).one_or_none()
 
 
 def add_status_change(

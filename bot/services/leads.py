@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.followups import search_text
 from bot.domain.leads import (
     industry_code,
     is_late,
@@ -162,6 +163,7 @@ def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: Lea
                         created_by=actor.user_id, created_at=now, updated_at=now, status="lead",
                         registration="pending", **_customer_fields(lead))
     customer.contacts.append(_contact(lead))
+    customer.search_text = search_text(number=number, company=lead.company, contacts=[lead.contact_name])
     session.add(customer)
     session.flush()
     queries.add_status_change(session=session, customer=customer, to_status="lead", by=actor.user_id, at=now)
@@ -189,6 +191,8 @@ def _completed_customer(session: Session, *, actor: Actor, customer_id: int, lea
     else:
         contact.name, contact.title, contact.phone, contact.email = (
             lead.contact_name, lead.contact_title, lead.phone, lead.email)
+    customer.search_text = search_text(number=customer.number, company=lead.company,
+                                       contacts=[c.name for c in customer.contacts])
     queries.audit(session=session, actor=actor.user_id, action="customer.complete", entity=customer, at=now,
                   before=_jsonable(before), after=_jsonable(lead.model_dump()))
     return customer

@@ -21,3 +21,16 @@ LEAD_FIELDS = (
 SOURCES = ("trade_show", "website", "association", "customer_referral", "cold_call", "partner", "other")
 INTENTS = ("high", "medium", "low")
 TAGS = ("high_intent", "price_sensitive", "technical", "long_term")
+
+# Log follow-up modal
+FOLLOWUP_VIEW = "followup"
+FU_PREFIX = "fu_"  # action id = FU_PREFIX + field; block id = field
+FU_CUSTOMER = "fu_customer"
+FU_STAGE = "fu_stage"
+FU_WHEN = "fu_when"
+FU_NEXT_DATE = "fu_next_step_date"
+WHEN_PREVIEW = "when_preview"
+NEXT_DATE_PREVIEW = "next_step_date_preview"
+# Buttons
+LOG_FOLLOWUP = "followup_log"
+EDIT_FOLLOWUP = "followup_edit"

@@ -1,0 +1,75 @@
+"""Who may see which customer, and finding customers (type-ahead, find, show)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.followups import fold, looks_like_number
+from bot.errors import NotFound
+from bot.runtime import Runtime
+from bot.services.directory import Actor
+from storage import queries
+from storage.models import Customer, FollowUp
+from storage.queries import CustomerScope
+
+OPTIONS_LIMIT = 100  # Slack's limit for an external select
+FIND_LIMIT = 20
+
+
+def scope_of(runtime: Runtime, actor: Actor) -> CustomerScope:
+    """A rep sees their own customers, a supervisor their teams', an admin everyone's."""
+    if actor.is_admin:
+        return CustomerScope(user_id=actor.user_id, everything=True)
+    if not actor.supervises:
+        return CustomerScope(user_id=actor.user_id)
+    with runtime.db.read() as session:
+        ids = {name: id_ for id_, name in queries.team_names_by_id(session=session).items()}
+    return CustomerScope(user_id=actor.user_id, team_ids=tuple(ids[n] for n in actor.supervises if n in ids))
+
+
+def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LIMIT) -> list[Customer]:
+    folded = fold(text)
+    if not folded:
+        return []
+    scope = scope_of(runtime, actor)
+    with runtime.db.read() as session:
+        return queries.search_customers(session=session, scope=scope, folded=folded, limit=limit)
+
+
+def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
+    """A customer by number, else by name: one match, several, or none (hidden looks like none)."""
+    reference = reference.strip()
+    scope = scope_of(runtime, actor)
+    with runtime.db.read() as session:
+        if looks_like_number(reference):
+            found = queries.visible_by_number(session=session, scope=scope, number=reference)
+            if found is not None:
+                return [found]
+        matches = queries.search_customers(session=session, scope=scope, folded=fold(reference), limit=FIND_LIMIT)
+    exact = [c for c in matches if fold(c.company) == fold(reference) or c.number.lower() == reference.lower()]
+    return exact[:1] if len(exact) == 1 else matches
+
+
+def visible(runtime: Runtime, actor: Actor, customer_id: int) -> Customer:
+    with runtime.db.read() as session:
+        customer = queries.visible_customer(session=session, scope=scope_of(runtime, actor), customer_id=customer_id)
+    if customer is None:
+        raise NotFound("customer_not_found", reference=str(customer_id))
+    return customer
+
+
+@dataclass(frozen=True)
+class Card:
+    customer: Customer
+    followups: list[FollowUp]
+    now: datetime
+
+
+def card(runtime: Runtime, actor: Actor, reference: str) -> Card:
+    matches = resolve(runtime, actor, reference)
+    if len(matches) != 1:
+        raise NotFound("customer_not_found", reference=reference)
+    with runtime.db.read() as session:
+        followups = queries.recent_followups(session=session, customer_id=matches[0].id, limit=10)
+    return Card(customer=matches[0], followups=followups, now=runtime.now())
