@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -125,15 +125,21 @@ class BotStuck(Exception):
 
 @contextmanager
 def serve(app: App, db: Database, *, threads: int = SERVER_THREADS) -> Iterator[str]:
-    """Serve a Bolt app exactly as the bot is served in HTTP mode; yields the Slack request URL."""
+    """Serve a Bolt app exactly as the bot is served in HTTP mode; yields the Slack request URL.
+
+    ``db`` only answers ``/healthz``, so any Bolt app can be served this way for comparison.
+    """
     server = make_server(app, db, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
     finally:
-        server.close()
+        # Closing from this thread would pull the socket from under the server loop's select();
+        # the trigger runs the close in the loop's own thread, then the loop ends.
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
 
 
 @dataclass
@@ -168,22 +174,18 @@ def running_bot(database_url: str, fake: FakeSlack, *, threads: int = SERVER_THR
 # What the bot logged ---------------------------------------------------------------------------
 
 
-@dataclass
 class LogTally(logging.Handler):
     """Counts warnings and errors by message instead of printing each: under load the bot and waitress
     can log hundreds of lines, and the benchmark's figures would drown in them."""
 
-    counts: Counter[str] = field(default_factory=Counter)
-    first_error: str | None = None
-
-    def __post_init__(self) -> None:
-        logging.Handler.__init__(self, logging.WARNING)
-
-    def __hash__(self) -> int:
-        return id(self)
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[str] = Counter()
+        self.first_error: str | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.counts[f"{record.levelname} {record.name}: {record.msg}"] += 1
+        first_line = (str(record.msg).splitlines() or [""])[0][:160]
+        self.counts[f"{record.levelname} {record.name}: {first_line}"] += 1
         if record.levelno >= logging.ERROR and self.first_error is None:
             self.first_error = self.format(record)
 
@@ -286,7 +288,7 @@ def drive(per_user: Sequence[Sequence[Req]], send_one: Callable[[Req], HttpReply
             try:
                 reply: HttpReply | None = send_one(request)
                 error = None
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 reply, error = None, f"{type(exc).__name__}: {exc}"
             samples[index].append(Sample(index, request, time.perf_counter() - start, reply, error))
 

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,9 @@ from sqlalchemy import func, select
 from bench.common import (
     BOT_TOKEN,
     TEAM_MEMBERS,
+    BotStuck,
     HttpRequest,
+    LogTally,
     Sample,
     Summary,
     drive,
@@ -39,11 +42,12 @@ from bench.common import (
     running_bot,
     send,
     serve,
+    tally_logs,
     view_submission,
 )
 from bot.views import ids
 from storage.models import Customer, OutboxMessage
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import FakeSlack, validate_view
 from tests.slackdriver import SIGNING_SECRET, SlackDriver, state_values
 
 TARGET_P99_MS = 300.0
@@ -121,83 +125,122 @@ def problems(samples: Sequence[Sample[HttpRequest]], *, want_update: bool) -> li
         if reply is None:
             found.append(f"no reply: {sample.error}")
         elif reply.status != 200:
-            found.append(f"HTTP {reply.status}: {reply.body[:300]!r}")
+            found.append(f"HTTP {reply.status} after {sample.seconds * 1000:.0f} ms: {reply.body[:200]!r}")
         elif want_update:
             try:
                 action = (reply.json or {}).get("response_action")
             except ValueError:
                 action = None
             if action != "update":
-                found.append(f"HTTP 200 without response_action update: {reply.body[:300]!r}")
+                found.append(f"HTTP 200 without response_action update: {reply.body[:200]!r}")
+            elif invalid := validate_view(reply.json.get("view") or {}):
+                found.append(f"Slack would reject the view in the reply: {invalid[:3]}")
     return found
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
+@dataclass
+class Outcome:
+    database: str
+    warm_up: dict[str, list[Sample[HttpRequest]]]
+    samples: dict[str, list[Sample[HttpRequest]]]
+    submitted: list[str]  # companies sent to the bot
+    created: list[str]  # companies of the customers in the database
+    outbox: dict[str, int]  # outbox messages by state
+    busy: dict[str, float]  # seconds spent in the measured phases, by target
+    stuck: str | None = None
+
+
+def run(args: argparse.Namespace) -> Outcome:
     with (
         private_database(args.database_url) as database_url,
         fake_slack() as fake,
         running_bot(database_url, fake) as bot,
-        serve(bare_app(fake), bot.db) as bare_url,
+        serve(bare_app(fake), bot.db) as bare_url,  # same WSGI stack and threads as the bot
     ):
         view = SlackDriver(bot_url=bot.url, fake=fake).open_modal("/lead", user=TEAM_MEMBERS[0])
         submissions = Submissions(fake, view)
         targets = {"bot": bot.url, "bare": bare_url}
         samples: dict[str, list[Sample[HttpRequest]]] = {name: [] for name in targets}
+        warm_up: dict[str, list[Sample[HttpRequest]]] = {name: [] for name in targets}
+        busy = dict.fromkeys(targets, 0.0)
+        stuck = None
 
         def phase(name: str, count: int) -> list[Sample[HttpRequest]]:
-            result = drive(submissions.per_user(name, targets[name], count, args.users), send)
+            requests = submissions.per_user(name, targets[name], count, args.users)
+            start = time.perf_counter()
+            result = drive(requests, send)
+            busy[name] += time.perf_counter() - start
             bot.executor.wait_idle()
             return result
 
-        warm_up = {name: phase(name, args.users) for name in targets}
-        for round_no, count in enumerate(split(args.requests, args.rounds)):
-            order = list(targets) if round_no % 2 == 0 else list(reversed(targets))
-            for name in order:
-                samples[name] += phase(name, count)
-
-        bad = {
-            "bot": problems(warm_up["bot"] + samples["bot"], want_update=True),
-            "bare": problems(warm_up["bare"] + samples["bare"], want_update=False),
-        }
-        submitted = submissions.companies["bot"]
+        try:
+            for name in targets:
+                warm_up[name] = phase(name, args.users)
+            busy.update(dict.fromkeys(targets, 0.0))  # the warm-up does not count
+            for round_no, count in enumerate(split(args.requests, args.rounds)):
+                for name in list(targets) if round_no % 2 == 0 else reversed(targets):
+                    samples[name] += phase(name, count)
+        except BotStuck as exc:
+            stuck = str(exc)
         with bot.db.read() as session:
             created = list(session.scalars(select(Customer.company)))
-            outbox = dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
-        database = bot.db.engine.dialect.name
+            by_state = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+            outbox = {state: count for state, count in session.execute(by_state)}
+        return Outcome(database=bot.db.engine.dialect.name, warm_up=warm_up, samples=samples,
+                       submitted=submissions.companies.get("bot", []), created=created, outbox=outbox, busy=busy,
+                       stuck=stuck)
 
-    bot_summary = Summary.of([s.seconds for s in samples["bot"]])
-    bare_summary = Summary.of([s.seconds for s in samples["bare"]])
-    p50_ratio, p99_ratio = bot_summary.p50 / bare_summary.p50, bot_summary.p99 / bare_summary.p99
+
+def report(args: argparse.Namespace, outcome: Outcome, logs: LogTally, elapsed: float) -> int:
+    """Print the figures and the verdict; 1 when a reply or the database is wrong (not for missing a target)."""
     print(f"lead_ack: {args.requests} measured view_submissions per target in {args.rounds} alternating rounds, "
-          f"{args.users} concurrent users, {args.users} warm-up each, database {database}")
-    print(bot_summary.line("bot"))
-    print(bare_summary.line("bare"))
-    print(f"ratio  bot/bare p50 x{p50_ratio:.2f}  p99 x{p99_ratio:.2f}")
-    fast, close = bot_summary.p99 < TARGET_P99_MS, p99_ratio <= TARGET_RATIO
-    verdict = "PASS" if fast and close else "FAIL"
-    print(f"verdict {verdict}: p99 {bot_summary.p99:.1f} ms {'<' if fast else '>='} {TARGET_P99_MS:.0f} ms, "
-          f"p99 x{p99_ratio:.2f} of bare {'<=' if close else '>'} x{TARGET_RATIO:.0f}")
-    duplicates = len(created) - len(set(created))
-    exact = sorted(created) == sorted(submitted)
-    print(f"customers created: {len(created)} for {len(submitted)} submissions "
-          f"({'each company exactly once' if exact else f'MISMATCH, {duplicates} duplicates'}); "
-          f"outbox: {', '.join(f'{n} {state}' for state, n in sorted(outbox.items())) or 'empty'}")
-    print(f"elapsed {time.perf_counter() - started:.1f} s")
+          f"{args.users} concurrent users, {args.users} warm-up each, database {outcome.database}")
+    bot_samples, bare_samples = outcome.samples["bot"], outcome.samples["bare"]
+    if bot_samples and bare_samples:
+        bot = Summary.of([s.seconds for s in bot_samples])
+        bare = Summary.of([s.seconds for s in bare_samples])
+        p50_ratio, p99_ratio = bot.p50 / bare.p50, bot.p99 / bare.p99
+        print(bot.line("bot"))
+        print(bare.line("bare"))
+        print(f"ratio  bot/bare p50 x{p50_ratio:.2f}  p99 x{p99_ratio:.2f}")
+        rates = ", ".join(f"{name} {len(outcome.samples[name]) / outcome.busy[name]:.0f}/s" for name in ("bot", "bare"))
+        print(f"throughput {rates} (each user sends its next request as soon as it has the reply)")
+        fast, close = bot.p99 < TARGET_P99_MS, p99_ratio <= TARGET_RATIO
+        print(f"verdict {'PASS' if fast and close else 'FAIL'}: "
+              f"p99 {bot.p99:.1f} ms {'<' if fast else '>='} {TARGET_P99_MS:.0f} ms, "
+              f"p99 x{p99_ratio:.2f} of bare {'<=' if close else '>'} x{TARGET_RATIO:.0f}")
+    exact = sorted(outcome.created) == sorted(outcome.submitted)
+    duplicates = len(outcome.created) - len(set(outcome.created))
+    states = ", ".join(f"{n} {state}" for state, n in sorted(outcome.outbox.items())) or "empty"
+    print(f"customers created: {len(outcome.created)} for {len(outcome.submitted)} submissions "
+          f"({'each company exactly once' if exact else f'MISMATCH, {duplicates} duplicates'}); outbox: {states}")
+    print(f"elapsed {elapsed:.1f} s")
 
-    failed = False
-    for name, found in bad.items():
+    errors = []
+    if outcome.stuck:
+        errors.append(f"stopped early: {outcome.stuck}")
+    for name, want_update in (("bot", True), ("bare", False)):
+        found = problems(outcome.warm_up[name] + outcome.samples[name], want_update=want_update)
         if found:
-            failed = True
-            print(f"ERROR: {len(found)} of the {name} replies were wrong, e.g.:", file=sys.stderr)
-            for line in found[:5]:
-                print(f"  {line}", file=sys.stderr)
+            errors.append(f"{len(found)} {name} replies were wrong, e.g.:\n" + "\n".join(f"  {f}" for f in found[:5]))
     if not exact:
-        failed = True
-        missing = sorted(set(submitted) - set(created))[:5]
-        print(f"ERROR: customers do not match submissions; missing e.g. {missing}", file=sys.stderr)
-    return 1 if failed else 0
+        missing = sorted(set(outcome.submitted) - set(outcome.created))[:5]
+        errors.append(f"customers do not match the submissions; missing e.g. {missing}")
+    if logs.counts:
+        print("logged while running:\n" + "\n".join(logs.lines()), file=sys.stderr)
+    if logs.first_error:
+        print(f"first error logged:\n{logs.first_error}", file=sys.stderr)
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    with tally_logs() as logs:
+        outcome = run(args)
+    return report(args, outcome, logs, time.perf_counter() - started)
 
 
 if __name__ == "__main__":

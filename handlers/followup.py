@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import commands
 from bot.domain.dates import format_when
@@ -164,10 +165,15 @@ def register(app: App, runtime: Runtime) -> None:
             except (UserFacingError, ValueError):
                 customer = None
         meta = metadata(view)
-        client.views_update(view_id=view["id"], hash=view["hash"], view=followup_modal(
-            ctx.lang, customer=customer, draft=values, tz=tz, private_metadata=view.get("private_metadata") or "",
-            when_preview=previews["when"], next_date_preview=previews["next_step_date"],
-            editing="followup_id" in meta))
+        try:
+            client.views_update(view_id=view["id"], hash=view["hash"], view=followup_modal(
+                ctx.lang, customer=customer, draft=values, tz=tz, private_metadata=view.get("private_metadata") or "",
+                when_preview=previews["when"], next_date_preview=previews["next_step_date"],
+                editing="followup_id" in meta))
+        except SlackApiError as error:
+            if error.response.get("error") != "hash_conflict":
+                raise
+            # The user kept typing and a newer refresh already replaced this view: nothing to do.
 
     for action_id in (ids.FU_STAGE, ids.FU_WHEN, ids.FU_NEXT_DATE):
         app.action(action_id)(refresh_previews)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, true, update
+from sqlalchemy import ColumnElement, case, func, literal, literal_column, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -112,19 +112,23 @@ def visible_by_number(*, session: Session, scope: CustomerScope, number: str) ->
 def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
     """Customers whose number, company or contact names contain ``folded``, best first.
 
-    Best: the number itself, then a field that starts with the query, then a match anywhere;
-    within a rank, the most recently contacted first.
+    Best: the number itself, then numbers and then companies that start with the query, then a
+    contact name or a word that starts with it, then a match anywhere; within a rank, the most
+    recently contacted first.
     """
-    like = "%" + _escape_like(folded) + "%"
-    field_start = "%\x1f" + _escape_like(folded) + "%"
+    escaped = _escape_like(folded)
+    number = func.lower(Customer.number)
     rank = case(
-        (func.lower(Customer.number) == folded, 0),
-        (Customer.search_text.like(field_start, escape="\\"), 1),
-        else_=2,
+        (number == folded, 0),
+        (number.like(escaped + "%", escape="\\"), 1),
+        (Customer.search_text.like(literal("\x1f") + number + literal("\x1f" + escaped + "%"), escape="\\"), 2),
+        (or_(Customer.search_text.like("%\x1f" + escaped + "%", escape="\\"),
+             Customer.search_text.like("% " + escaped + "%", escape="\\")), 3),
+        else_=4,
     )
     statement = (
         select(Customer)
-        .where(LIVE, scope.clause(), Customer.search_text.like(like, escape="\\"))
+        .where(LIVE, scope.clause(), Customer.search_text.like("%" + escaped + "%", escape="\\"))
         .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
         .limit(limit)
     )
@@ -168,11 +172,13 @@ def followup_by_request_key(*, session: Session, key: str) -> FollowUp | None:
 
 
 def add_status_change(
-    *, session: Session, customer: Customer, to_status: str, by: str, at: datetime, reason: str | None = None
+    *, session: Session, customer: Customer, to_status: str, by: str, at: datetime, reason: str | None = None,
+    first: bool = False,
 ) -> None:
+    """Move the customer to ``to_status`` and keep the step in the history (``first``: a new customer)."""
     session.add(
         StatusChange(
-            customer_id=customer.id, from_status=customer.status if customer.id else None,
+            customer_id=customer.id, from_status=None if first else customer.status,
             to_status=to_status, changed_by=by, changed_at=at, reason=reason,
         )
     )

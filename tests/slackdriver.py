@@ -117,6 +117,34 @@ class SlackDriver:
         }
         return self.post_payload(payload, **kwargs)
 
+    def suggest(self, view: dict[str, Any], action_id: str, block_id: str, query: str, *, user: str) -> Reply:
+        """Type into an external select: Slack asks the app for options."""
+        payload = {
+            "type": "block_suggestion", "user": {"id": user, "team_id": TEAM["id"]}, "team": TEAM,
+            "container": {"type": "view", "view_id": view["id"]}, "api_app_id": "A0FOLLOWUP",
+            "token": "legacy-verification-token", "action_id": action_id, "block_id": block_id, "value": query,
+            "view": view,
+        }
+        return self.post_payload(payload)
+
+    def act_in_view(self, view: dict[str, Any], block_id: str, values: dict[str, Any], *, user: str) -> Reply:
+        """Change an input that dispatches actions (a select, or typing in a text field)."""
+        state = state_values(view, values)
+        action_id, entry = next(iter(state[block_id].items()))
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "type": entry["type"],
+                                  "action_ts": str(time.time())}
+        if "selected_option" in entry:
+            action["selected_option"] = entry["selected_option"]
+        else:
+            action["value"] = entry.get("value")
+        payload = {
+            "type": "block_actions", "team": TEAM, "user": {"id": user, "team_id": TEAM["id"]},
+            "api_app_id": "A0FOLLOWUP", "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": view["id"]}, "trigger_id": self.fake.issue_trigger_id(),
+            "view": {**view, "state": {"values": state}}, "actions": [action],
+        }
+        return self.post_payload(payload)
+
     def event(self, event: dict[str, Any], *, event_id: str = "Ev0001", **kwargs: Any) -> Reply:
         body = {"token": "legacy-verification-token", "team_id": TEAM["id"], "api_app_id": "A0FOLLOWUP",
                 "event": event, "type": "event_callback", "event_id": event_id, "event_time": int(time.time())}

@@ -220,9 +220,15 @@ def _apply_to_customer(session: Session, customer: Customer, followup: FollowUp,
 
 
 def next_due(customer: Customer, followup: FollowUp) -> datetime | None:
-    """When the customer is next due. For now the rep's own next step; the cadence rules of
-    DOMAIN §6 take the earlier of this and the cadence date once the scheduler arrives."""
-    return followup.next_step_at
+    """When the customer is next due: the rep's new next step, else a planned one still ahead.
+
+    The cadence rules of DOMAIN §6 take the earlier of this and the cadence date once the
+    scheduler arrives.
+    """
+    if followup.next_step_at is not None:
+        return followup.next_step_at
+    planned = customer.next_due_at
+    return planned if planned is not None and planned > followup.occurred_at else None
 
 
 def _policy(runtime: Runtime, customer: Customer, session: Session) -> Any:

@@ -166,7 +166,8 @@ def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: Lea
     customer.search_text = search_text(number=number, company=lead.company, contacts=[lead.contact_name])
     session.add(customer)
     session.flush()
-    queries.add_status_change(session=session, customer=customer, to_status="lead", by=actor.user_id, at=now)
+    queries.add_status_change(session=session, customer=customer, to_status="lead", by=actor.user_id, at=now,
+                              first=True)
     queries.audit(session=session, actor=actor.user_id, action="customer.create", entity=customer, at=now,
                   after={"number": number, "company": lead.company})
     return customer

@@ -119,7 +119,8 @@ def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int) 
     blocks = [section(title)]
     for customer in customers[:limit]:
         line = f"*{customer.number}* · {customer.company}\n{t(f'status_{customer.status}', lang)} · <@{customer.owner_id}>"
-        blocks.append(section(line, accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id))))
+        blocks.append(section(line, block_id=f"match_{customer.id}",
+                              accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id))))
     if len(customers) >= limit:
         blocks.append(context(t("matches_more", lang, count=limit)))
     return title, blocks

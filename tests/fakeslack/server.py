@@ -10,6 +10,10 @@ The server is a ``ThreadingHTTPServer`` on a daemon thread, modelled on slack-bo
 ``threading.Condition`` so tests can block in :meth:`FakeSlack.wait_for` without sleeping.
 Time-dependent behaviour (trigger id expiry, channel token buckets) uses the injectable ``clock``
 so tests can move time forward by hand.
+
+Socket Mode: give the fake an app-level token (``FakeSlack(app_token="xapp-test")``) and a
+:class:`~tests.fakeslack.socket_mode.SocketModeServer` (``fake.socket_mode = server``); then
+``apps.connections.open`` with that token returns one of the server's WebSocket URLs.
 """
 
 from __future__ import annotations
@@ -29,13 +33,13 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from .blockkit import validate_message_blocks, validate_view
 
-__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlack"]
+__all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlack", "SocketModeEndpoint"]
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
@@ -51,6 +55,14 @@ _JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]+$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]+$")
 _RESPONSE_PATH_RE = re.compile(r"^/response/(\d+)$")
+# Methods that take an app-level token (xapp-...) instead of the bot token.
+_APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
+
+
+class SocketModeEndpoint(Protocol):
+    """Where ``apps.connections.open`` gets its URLs (see :mod:`tests.fakeslack.socket_mode`)."""
+
+    def issue_url(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -225,8 +237,19 @@ class FakeSlack:
             [call] = fake.wait_for("chat.postMessage")
     """
 
-    def __init__(self, token: str = "xoxb-test", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token: str = "xoxb-test",
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        app_token: str | None = None,
+    ) -> None:
         self.token = token
+        #: The app-level token ``apps.connections.open`` accepts; None: the app has none.
+        self.app_token = app_token
+        #: The Socket Mode endpoint whose URLs ``apps.connections.open`` hands out; None: Socket
+        #: Mode is off and the method fails.
+        self.socket_mode: SocketModeEndpoint | None = None
         self.clock = clock
         #: Seconds after issue after which a trigger id is rejected (Slack: 3 s).
         self.trigger_ttl = 3.0
@@ -255,6 +278,7 @@ class FakeSlack:
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "apps.connections.open": self._apps_connections_open,
         }
         self._init_state()
 
@@ -329,7 +353,7 @@ class FakeSlack:
     def reset(self) -> None:
         """Forget calls, messages, views, trigger/response urls, injected failures and rate enforcement.
 
-        Users, the token, the clock and ``trigger_ttl`` are kept.
+        Users, the tokens, the Socket Mode endpoint, the clock and ``trigger_ttl`` are kept.
         """
         with self._cond:
             self._init_state()
@@ -582,7 +606,7 @@ class FakeSlack:
                 injected = self._take_injection(method)
                 if injected is not None:
                     raise injected
-                self._check_auth(args, headers)
+                self._check_auth(method, args, headers)
                 handler = self._methods.get(method)
                 if handler is None:
                     raise _SlackError("unknown_method")
@@ -623,7 +647,9 @@ class FakeSlack:
             self._record(Call("response_url", args, headers, reply.status, copy.deepcopy(reply.body)))
             return reply
 
-    def _check_auth(self, args: dict[str, Any], headers: dict[str, str]) -> None:
+    def _check_auth(self, method: str, args: dict[str, Any], headers: dict[str, str]) -> None:
+        """Bot token for Web API methods, app-level token for app-level ones; the wrong kind of a
+        known token gets ``not_allowed_token_type`` like real Slack."""
         token = args.get("token")
         if not token:
             auth = headers.get("authorization", "")
@@ -631,8 +657,14 @@ class FakeSlack:
                 token = auth[len("bearer ") :].strip()
         if not token:
             raise _SlackError("not_authed")
-        if token != self.token:
-            raise _SlackError("invalid_auth")
+        wanted, other = self.token, self.app_token
+        if method in _APP_LEVEL_METHODS:
+            wanted, other = other, wanted
+        if token == wanted:
+            return
+        if token == other:
+            raise _SlackError("not_allowed_token_type")
+        raise _SlackError("invalid_auth")
 
     # ------------------------------------------------------------------------------------------
     # Shared helpers for method handlers (lock held)
@@ -970,3 +1002,9 @@ class FakeSlack:
                 is_private=channel.startswith("G"),
             )
         return {"ok": True, "channel": info}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode is None:
+            # The fake's own error: real Slack has no Socket Mode app without an endpoint.
+            raise _SlackError("socket_mode_not_enabled")
+        return {"ok": True, "url": self.socket_mode.issue_url()}
