@@ -190,7 +190,7 @@ def test_retried_submissions_write_one_follow_up(slack: SlackDriver, bot: Bot, a
     view = slack.open_modal("/followup", "CL2026001", user=REP)
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     submit_modal(slack, view, {"customer": str(acme)})
-    submit_modal(slack, view, {"customer": str(acme)}).status == 200
+    assert submit_modal(slack, view, {"customer": str(acme)}).status == 200
     slack.submit(view, {"method": "phone", "notes": "Called Wang about the ERP", "customer": str(acme)}, user=REP,
                  headers=retry)
     form = slack.command_form("/followup", "CL2026001 called again; next: tomorrow", user=REP)
@@ -235,7 +235,7 @@ def test_another_rep_cannot_edit(slack: SlackDriver, bot: Bot, acme: int) -> Non
     slack.slash("/followup", "CL2026001 called Wang", user=REP)
     slack.click(confirmation(slack)["blocks"], "followup_edit", user=OTHER_REP)
     refusal = slack.fake.wait_for("response_url", count=2)[1].args["text"]
-    assert refusal == "No customer you can see matches “1”." or "Only its author" in refusal
+    assert refusal == "That follow-up no longer exists."
     assert not slack.fake.calls_to("views.open")
 
 
@@ -318,9 +318,6 @@ def test_visibility_is_the_same_everywhere(slack: SlackDriver, bot: Bot, acme: i
     assert found["text"] == "No customer you can see matches “acme”."
     assert shown["text"] == "No customer you can see matches “CL2026001”."
     assert missing["text"] == "No customer you can see matches “CL2026999”."
-    slack.slash("/followup", "CL2026001 called; next: tomorrow", user=viewer)
-    assert slack.fake.wait_for("response_url")[0].args["text"] == "No customer you can see matches “CL2026001”." \
-        if False else True
     hidden = submit_modal(slack, view, {"customer": str(acme)}, user=viewer).json
     assert hidden == {"response_action": "errors", "errors": {"customer": "Choose one of your customers."}}
     bot.executor.wait_idle()

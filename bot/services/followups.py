@@ -183,7 +183,10 @@ def followup_draft(runtime: Runtime, *, actor: Actor, followup_id: int) -> tuple
         followup = session.get(FollowUp, followup_id)
     if followup is None:
         raise NotFound("followup_not_found")
-    customer = customers.visible(runtime, actor, followup.customer_id)
+    try:
+        customer = customers.visible(runtime, actor, followup.customer_id)
+    except NotFound:
+        raise NotFound("followup_not_found") from None  # hidden reads as missing
     if followup.author_id != actor.user_id and not (actor.is_admin or actor.supervises):
         raise NotAuthorized("followup_not_yours")
     draft = {k: getattr(followup, k) for k in (
