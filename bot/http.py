@@ -38,3 +38,35 @@ def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 
     from waitress.server import create_server
 
     return create_server(wsgi_app(app, db), host=host, port=port, threads=threads, ident="followup-bot")
+
+
+class ServerThread:
+    """Runs a waitress server in a background thread (tests, benchmarks) and stops it cleanly."""
+
+    def __init__(self, server: Any) -> None:
+        import threading
+
+        self.server = server
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="http-server", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self._stopping:  # closing the listening socket ends the loop with EBADF
+                raise
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        self._thread.join(timeout=10)

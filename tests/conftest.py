@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import build_app, build_runtime
-from bot.http import make_server
+from bot.http import ServerThread, make_server
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
 from bot.settings import Settings
@@ -140,13 +140,10 @@ def bot_server(database_url: str, fake_slack: FakeSlack) -> Iterator[Bot]:
     runtime.clock = clock
     executor = TrackingExecutor()
     app = build_app(runtime, signing_secret=SIGNING_SECRET, executor=executor)
-    server = make_server(app, runtime.db, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    port = server.effective_port
-    yield Bot(url=f"http://127.0.0.1:{port}/slack/events", runtime=runtime, clock=clock, executor=executor,
+    server = ServerThread(make_server(app, runtime.db, host="127.0.0.1", port=0)).start()
+    yield Bot(url=f"http://127.0.0.1:{server.port}/slack/events", runtime=runtime, clock=clock, executor=executor,
               settings=settings)
-    server.close()
+    server.stop()
     executor.shutdown(wait=True)
     runtime.db.dispose()
 

@@ -71,7 +71,7 @@ def test_log_from_the_modal(slack: SlackDriver, bot: Bot, acme: int) -> None:
 
 
 def test_stage_fields_and_date_previews_appear_before_saving(slack: SlackDriver, bot: Bot, acme: int) -> None:
-    view = slack.open_modal(f"/followup", "CL2026001", user=REP)
+    view = slack.open_modal("/followup", "CL2026001", user=REP)
     assert view["blocks"][0]["element"]["initial_option"]["value"] == str(acme)
     slack.act_in_view(view, "stage", {"stage": "proposal"}, user=REP)
     updated = slack.fake.wait_for("views.update")[0].args["view"]
