@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 
-from bot.config import TeamsConfig
+from bot.config import TeamConfig, TeamsConfig
 from storage.db import Database
 
 
@@ -22,6 +22,12 @@ class Runtime:
     db: Database
     slack: WebClient
     clock: Callable[[], datetime] = field(default=system_clock)
+    # Database ids of the teams of the teams file, filled by sync_directory.
+    team_ids: dict[str, int] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def team_by_id(self, team_id: int) -> TeamConfig:
+        name = next(name for name, id_ in self.team_ids.items() if id_ == team_id)
+        return self.config.team(name)

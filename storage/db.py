@@ -51,12 +51,47 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class WriteGate:
+    """One SQLite writer at a time, queued in-process.
+
+    SQLite's own busy handler makes waiting writers sleep and poll (up to 100 ms a nap), so a
+    freed lock can sit idle while they sleep; a condition variable hands it over at once.
+    Interactive writes (a user waiting for Slack's 3-second answer) go before background ones
+    (delivering the outbox, refreshing a profile).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._waiting_foreground = 0
+
+    @contextmanager
+    def hold(self, *, background: bool) -> Iterator[None]:
+        with self._cond:
+            if not background:
+                self._waiting_foreground += 1
+            try:
+                while self._busy or (background and self._waiting_foreground):
+                    self._cond.wait()
+            finally:
+                if not background:
+                    self._waiting_foreground -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class Database:
     """Owns the engine and hands out sessions: ``read()`` for queries, ``write()`` for changes."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self._local = threading.local()
+        self._gate = WriteGate()
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -76,9 +111,21 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose transaction commits when the block ends, rolls back on error."""
+    def write(self, *, background: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends, rolls back on error.
+
+        ``background`` marks work nobody is waiting for; on SQLite it yields to interactive writes.
+        """
         self._refuse_nesting()
+        if self.is_sqlite:
+            with self._gate.hold(background=background), self._write_session() as session:
+                yield session
+        else:
+            with self._write_session() as session:
+                yield session
+
+    @contextmanager
+    def _write_session(self) -> Iterator[Session]:
         with self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={_IMMEDIATE: True})

@@ -306,6 +306,18 @@ def due_outbox_ids(*, session: Session, now: datetime, limit: int = 500) -> list
     )
 
 
+def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.method == "chat.update",
+                OutboxMessage.state == "pending",
+                OutboxMessage.approval_request_id.in_(approval_request_ids),
+            )
+        )
+    )
+
+
 def claim_outbox_message(*, session: Session, message_id: int, now: datetime, lease_until: datetime) -> bool:
     """Take a pending message for sending; the lease lets another process retry it after a crash."""
     result = session.execute(

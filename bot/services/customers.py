@@ -23,9 +23,7 @@ def scope_of(runtime: Runtime, actor: Actor) -> CustomerScope:
         return CustomerScope(user_id=actor.user_id, everything=True)
     if not actor.supervises:
         return CustomerScope(user_id=actor.user_id)
-    with runtime.db.read() as session:
-        ids = {name: id_ for id_, name in queries.team_names_by_id(session=session).items()}
-    return CustomerScope(user_id=actor.user_id, team_ids=tuple(ids[n] for n in actor.supervises if n in ids))
+    return CustomerScope(user_id=actor.user_id, team_ids=tuple(runtime.team_ids[n] for n in actor.supervises))
 
 
 def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LIMIT) -> list[Customer]:

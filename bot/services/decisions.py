@@ -29,8 +29,7 @@ def check_may_decide(runtime: Runtime, *, actor_id: str, request_id: int) -> App
         request = queries.get_approval(session=session, request_id=request_id)
         if request is None:
             raise NotFound("already_decided")
-        team_name = queries.team_names_by_id(session=session)[request.team_id]
-    require_decider(resolve_actor(runtime.config, actor_id), team_name)
+    require_decider(resolve_actor(runtime.config, actor_id), runtime.team_by_id(request.team_id).name)
     if request.state != "pending":
         raise AlreadyDecided(request.state, request.decided_by, request.decided_at)
     return request
@@ -50,7 +49,7 @@ def decide(
         request = queries.get_approval(session=session, request_id=request_id)
         if request is None:
             raise NotFound("already_decided")
-        team = runtime.config.team(queries.team_names_by_id(session=session)[request.team_id])
+        team = runtime.team_by_id(request.team_id)
         require_decider(resolve_actor(runtime.config, actor_id), team.name)
         if not queries.decide_approval(session=session, request_id=request_id, state=decision, by=actor_id,
                                        at=now, reason=reason):

@@ -68,6 +68,7 @@ def sync_directory(runtime: Runtime) -> None:
             session.add(team)
         session.flush()
         team_ids = {t.name: t.id for t in session.scalars(select(Team))}
+        runtime.team_ids = {t.name: team_ids[t.name] for t in config.teams}
         wanted = {
             (user, team_ids[m.team], m.role) for user, ms in config.memberships.items() for m in ms
         } | {(admin, None, "admin") for admin in config.admins}
@@ -112,7 +113,7 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
     except SlackApiError as exc:
         log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
         return
-    with runtime.db.write() as session:
+    with runtime.db.write(background=True) as session:
         queries.save_slack_user(
             session=session,
             user_id=user_id,

@@ -235,7 +235,7 @@ def next_due(customer: Customer, followup: FollowUp) -> datetime | None:
 
 
 def _policy(runtime: Runtime, customer: Customer, session: Session) -> Any:
-    return runtime.config.team(queries.team_names_by_id(session=session)[customer.team_id]).policy
+    return runtime.team_by_id(customer.team_id).policy
 
 
 def _snapshot(followup: FollowUp) -> dict[str, Any]:

@@ -31,7 +31,6 @@ def summary(runtime: Runtime, actor: Actor | None) -> HomeSummary:
         mine = queries.count_pending_approvals(session=session, requester=actor.user_id)
         to_decide = None
         if actor.is_admin or actor.is_supervisor:
-            ids = {name: id_ for id_, name in queries.team_names_by_id(session=session).items()}
-            team_ids = None if actor.is_admin else [ids[name] for name in actor.supervises if name in ids]
+            team_ids = None if actor.is_admin else [runtime.team_ids[name] for name in actor.supervises]
             to_decide = queries.count_pending_approvals(session=session, team_ids=team_ids)
     return HomeSummary(in_team=True, my_pending=mine, to_decide=to_decide)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.config import TeamConfig
 from bot.domain.followups import search_text
 from bot.domain.leads import (
     industry_code,
@@ -115,6 +116,14 @@ def _save_lead(
         raise NotAuthorized("not_in_team")
     now = runtime.now()
     name_key = normalize_company_name(lead.company)
+    with runtime.db.read() as session:
+        earlier = queries.processed_result(session=session, key=request_key)
+        existing = queries.customer_by_name_key(session=session, name_key=name_key)
+    if earlier:
+        return LeadSaved(**earlier)
+    if existing is not None and existing.id != customer_id:
+        raise _duplicate(existing, actor)
+    number = _allocate_number(runtime, team, lead, now) if customer_id is None else None
     try:
         with runtime.db.write() as session:
             if not queries.claim_request_key(session=session, key=request_key, at=now):
@@ -122,8 +131,9 @@ def _save_lead(
             existing = queries.customer_by_name_key(session=session, name_key=name_key)
             if existing is not None and existing.id != customer_id:
                 raise _duplicate(existing, actor)
-            if customer_id is None:
-                customer = _new_customer(session, runtime, actor=actor, lead=lead, name_key=name_key, now=now)
+            if number is not None:
+                customer = _new_customer(session, runtime, actor=actor, lead=lead, name_key=name_key, now=now,
+                                         number=number)
             else:
                 customer = _completed_customer(session, actor=actor, customer_id=customer_id, lead=lead,
                                                name_key=name_key, now=now)
@@ -148,18 +158,26 @@ def _duplicate(existing: Customer, actor: Actor) -> InvalidInput:
     return InvalidInput({"company": ("err_duplicate_other", {"owner": existing.owner_id})})
 
 
-def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: LeadInput, name_key: str,
-                  now: datetime) -> Customer:
-    team_config = actor.team
-    assert team_config is not None
-    team = queries.team_by_name(session=session, name=team_config.name)
-    local_year = now.astimezone(team_config.zone).year
+def _allocate_number(runtime: Runtime, team: TeamConfig, lead: LeadInput, now: datetime) -> str:
+    """Take the next customer number in a transaction of its own.
+
+    The sequence row is locked only for this short transaction, so concurrent leads of a team
+    do not queue behind each other's whole registration. A registration that then fails leaves
+    a gap: numbers are never reused, not necessarily contiguous.
+    """
     key, fmt = number_parts(
-        team_config.customer_number, year=local_year, region=(lead.region or team_config.region or "XX").upper(),
-        industry=industry_code(lead.industry, team_config.industry_codes),
+        team.customer_number, year=now.astimezone(team.zone).year,
+        region=(lead.region or team.region or "XX").upper(), industry=industry_code(lead.industry, team.industry_codes),
     )
-    number = fmt.format(seq=queries.next_sequence(session=session, key=key))
-    customer = Customer(number=number, team_id=team.id, owner_id=actor.user_id, name_key=name_key,
+    with runtime.db.write() as session:
+        return fmt.format(seq=queries.next_sequence(session=session, key=key))
+
+
+def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: LeadInput, name_key: str,
+                  now: datetime, number: str) -> Customer:
+    assert actor.team is not None
+    team_id = runtime.team_ids[actor.team.name]
+    customer = Customer(number=number, team_id=team_id, owner_id=actor.user_id, name_key=name_key,
                         created_by=actor.user_id, created_at=now, updated_at=now, status="lead",
                         registration="pending", **_customer_fields(lead))
     customer.contacts.append(_contact(lead))
@@ -258,7 +276,7 @@ def apply_registration_decision(session: Session, runtime: Runtime, request: App
     customer.updated_at = now
     if request.state == "rejected":
         customer.name_key = None  # the company may be registered again, by anyone
-    team = runtime.config.team(queries.team_names_by_id(session=session)[customer.team_id])
+    team = runtime.team_by_id(customer.team_id)
     lang = user_language(runtime, request.requester_id, team, session=session)
     values = {"number": customer.number, "company": customer.company, "user": request.decided_by,
               "reason": request.reason or ""}

@@ -48,16 +48,13 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
             "key": message.key,
             "method": message.method,
             "channel": message.channel,
-            "payload": {
-                "text": message.text,
-                "blocks": message.blocks,
-                "updates_approval_request": message.updates_approval_request,
-            },
+            "payload": {"text": message.text, "blocks": message.blocks},
             "state": "pending",
             "attempts": 0,
             "created_at": now,
             "not_before": now,
-            "approval_request_id": message.carries_approval_request,
+            # A post carries the request (its ts is recorded); an update edits the message carrying it.
+            "approval_request_id": message.carries_approval_request or message.updates_approval_request,
         },
     )
 
@@ -76,45 +73,55 @@ def deliver_due(runtime: Runtime) -> int:
 
 
 def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
-    sent = 0
-    for message_id in ids:
-        sent += _deliver_one(runtime, message_id)
-    return sent
-
-
-def _deliver_one(runtime: Runtime, message_id: int) -> int:
-    now = runtime.now()
-    with runtime.db.write() as session:
-        if not queries.claim_outbox_message(session=session, message_id=message_id, now=now, lease_until=now + LEASE):
-            return 0
-        message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        method, channel, payload = message.method, message.channel, dict(message.payload)
-        attempts = message.attempts
-        target_ts = None
-        if payload.get("updates_approval_request"):
-            request = session.get(ApprovalRequest, payload["updates_approval_request"])
-            if request is None or request.message_ts is None:
-                # The message to update is not posted yet: try again shortly.
-                message.not_before = now + timedelta(seconds=5)
-                message.attempts = attempts - 1
-                return 0
-            channel, target_ts = request.channel or channel, request.message_ts
-    try:
-        response = _call(runtime, method, channel, payload, target_ts)
-    except SlackApiError as exc:
-        _record_failure(runtime, message_id, exc, attempts)
+    """Claim the messages, post them, record the outcome: two short write transactions a batch."""
+    ids = list(ids)
+    if not ids:
         return 0
-    with runtime.db.write() as session:
-        message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        message.state, message.sent_at, message.result_ts = "sent", runtime.now(), response.get("ts")
-        message.last_error = None
-        if message.approval_request_id is not None:
-            request = session.get(ApprovalRequest, message.approval_request_id)
-            if request is not None:
-                request.channel, request.message_ts = response.get("channel"), response.get("ts")
-    return 1
+    now = runtime.now()
+    batch: list[tuple[int, str, str, dict[str, Any], int, str | None]] = []
+    with runtime.db.write(background=True) as session:
+        for message_id in ids:
+            if not queries.claim_outbox_message(session=session, message_id=message_id, now=now,
+                                                lease_until=now + LEASE):
+                continue
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            channel, target_ts = message.channel, None
+            if message.method == "chat.update":
+                request = session.get(ApprovalRequest, message.approval_request_id)
+                if request is None or request.message_ts is None:
+                    # The message to edit is not posted yet: it goes once that post is recorded.
+                    message.not_before, message.attempts = now, message.attempts - 1
+                    continue
+                channel, target_ts = request.channel or channel, request.message_ts
+            batch.append((message_id, message.method, channel, dict(message.payload), message.attempts, target_ts))
+    outcomes: list[tuple[int, int, Any, SlackApiError | None]] = []
+    for message_id, method, channel, payload, attempts, target_ts in batch:
+        try:
+            outcomes.append((message_id, attempts, _call(runtime, method, channel, payload, target_ts), None))
+        except SlackApiError as exc:
+            outcomes.append((message_id, attempts, None, exc))
+    if not outcomes:
+        return 0
+    carried: list[int] = []
+    with runtime.db.write(background=True) as session:
+        for message_id, attempts, response, error in outcomes:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            if error is not None:
+                _record_failure(message, error, attempts, now=runtime.now())
+                continue
+            message.state, message.sent_at, message.result_ts = "sent", runtime.now(), response.get("ts")
+            message.last_error = None
+            if message.approval_request_id is not None and message.method == "chat.postMessage":
+                request = session.get(ApprovalRequest, message.approval_request_id)
+                if request is not None:
+                    request.channel, request.message_ts = response.get("channel"), response.get("ts")
+                    carried.append(request.id)
+        waiting = queries.pending_updates_of(session=session, approval_request_ids=carried) if carried else []
+    sent = sum(1 for *_, error in outcomes if error is None)
+    # Edits decided while their message was still on its way can go now that its ts is known.
+    return sent + (deliver(runtime, waiting) if waiting else 0)
 
 
 def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], ts: str | None) -> Any:
@@ -126,22 +133,18 @@ def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], 
     return runtime.slack.chat_postMessage(**args, unfurl_links=False)
 
 
-def _record_failure(runtime: Runtime, message_id: int, exc: SlackApiError, attempts: int) -> None:
+def _record_failure(message: OutboxMessage, exc: SlackApiError, attempts: int, *, now: datetime) -> None:
     status = exc.response.status_code
     error = exc.response.get("error") if isinstance(exc.response.data, dict) else str(exc.response.data)
-    now = runtime.now()
     retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-    with runtime.db.write() as session:
-        message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        message.last_error = f"HTTP {status}: {error}"
-        if not retryable or attempts >= MAX_ATTEMPTS:
-            message.state = "dropped"
-            log.error("outbox message %s (%s) dropped: %s", message.key, message.method, message.last_error)
-            return
-        if status == 429:
-            wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
-        else:
-            wait = timedelta(seconds=min(2 ** attempts, 300))
-        message.not_before = now + wait
-        log.warning("outbox message %s will be retried in %s: %s", message.key, wait, message.last_error)
+    message.last_error = f"HTTP {status}: {error}"
+    if not retryable or attempts >= MAX_ATTEMPTS:
+        message.state = "dropped"
+        log.error("outbox message %s (%s) dropped: %s", message.key, message.method, message.last_error)
+        return
+    if status == 429:
+        wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
+    else:
+        wait = timedelta(seconds=min(2 ** attempts, 300))
+    message.not_before = now + wait
+    log.warning("outbox message %s will be retried in %s: %s", message.key, wait, message.last_error)
