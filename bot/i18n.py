@@ -243,6 +243,112 @@ CATALOG: dict[str, dict[str, str]] = {
     "find_usage": {"en": "Tell me what to look for: `/followup find <words>`.",
                    "zh-CN": "请输入要查找的内容：`/followup find <关键词>`。"},
     "show_usage": {"en": "Which customer? `/followup show CL2026001`.", "zh-CN": "哪个客户？`/followup show CL2026001`。"},
+
+    # Grades
+    "grade_title": {"en": "Propose grade", "zh-CN": "提议客户等级"},
+    "grade_review_header": {"en": "Grade proposal", "zh-CN": "客户等级审批"},
+    "review_replaces": {"en": "Replaces the earlier open proposal for this customer.",
+                        "zh-CN": "替代该客户之前未处理的等级提议。"},
+    "grade_customer": {"en": "*{number}* · {company}\nCurrent grade: *{grade}*",
+                       "zh-CN": "*{number}* · {company}\n当前等级：*{grade}*"},
+    "f_grade": {"en": "Grade", "zh-CN": "Grade 等级"},
+    "f_annual_purchase": {"en": "Annual purchase", "zh-CN": "Annual purchase 年采购额"},
+    "f_annual_purchase_placeholder": {"en": "CNY, e.g. 250000 or 25万", "zh-CN": "人民币，如 250000 或 25万"},
+    "f_potential": {"en": "Potential", "zh-CN": "Potential 潜力"},
+    "f_potential_hint": {"en": "1–5: industry outlook, growth, room to expand", "zh-CN": "1–5：行业前景、成长性、拓展空间"},
+    "f_reason": {"en": "Reason", "zh-CN": "Reason 理由"},
+    "f_reason_hint": {"en": "Required when your grade differs from the suggested one.",
+                      "zh-CN": "与建议等级不同时必填。"},
+    "f_grade_change": {"en": "Grade", "zh-CN": "等级"},
+    "f_suggested_grade": {"en": "Suggested by the thresholds", "zh-CN": "按标准建议"},
+    "grade_thresholds": {"en": "A ≥ {a} · B ≥ {b} · C ≥ {c} · D below (CNY a year)",
+                         "zh-CN": "A ≥ {a} · B ≥ {b} · C ≥ {c} · 其余为 D（年采购额，人民币）"},
+    "grade_suggested": {"en": ":bulb: Suggested grade: *{grade}*", "zh-CN": ":bulb: 建议等级：*{grade}*"},
+    "grade_differs": {"en": ":warning: Your grade differs from the suggestion: give a reason.",
+                      "zh-CN": ":warning: 与建议等级不同，请填写理由。"},
+    "grade_suggestion_pending": {"en": "Type the annual purchase and pick the potential to see the suggested grade.",
+                                 "zh-CN": "填写年采购额并选择潜力后显示建议等级。"},
+    "grade_amount_unreadable": {"en": ":warning: The annual purchase is not a number.",
+                                "zh-CN": ":warning: 年采购额不是有效数字。"},
+    "err_amount": {"en": "Give a positive amount in CNY, e.g. 250000 or 25万.",
+                   "zh-CN": "请填写正数金额（人民币），如 250000 或 25万。"},
+    "err_reason_differs": {"en": "The suggested grade is {suggested}: say why you propose another.",
+                           "zh-CN": "建议等级为 {suggested}，请说明为何提议其他等级。"},
+    "grade_sent": {"en": ":outbox_tray: Grade {grade} for *{number}* · {company} sent to your supervisors.",
+                   "zh-CN": ":outbox_tray: *{number}* · {company} 的等级 {grade} 已提交主管审批。"},
+    "grade_sent_replaced": {"en": "It replaces your earlier open proposal.", "zh-CN": "它替代了你之前未处理的提议。"},
+    "grade_applied": {"en": ":white_check_mark: *{number}* · {company} is now grade {grade}.",
+                      "zh-CN": ":white_check_mark: *{number}* · {company} 的等级已设为 {grade}。"},
+    "dm_grade_approved": {"en": ":white_check_mark: <@{user}> approved grade {grade} for *{number}* · {company}.",
+                          "zh-CN": ":white_check_mark: <@{user}> 已批准 *{number}* · {company} 的等级 {grade}。"},
+    "dm_grade_rejected": {
+        "en": ":x: <@{user}> rejected grade {grade} for *{number}* · {company}.\n*Reason:* {reason}",
+        "zh-CN": ":x: <@{user}> 未批准 *{number}* · {company} 的等级 {grade}。\n*原因：* {reason}",
+    },
+    "propose_grade": {"en": "Propose grade", "zh-CN": "提议等级"},
+    # Deals
+    "deal_won_title": {"en": "Deal won", "zh-CN": "成交复盘"},
+    "deal_lost_title": {"en": "Deal lost", "zh-CN": "丢单复盘"},
+    "f_contract_number": {"en": "Contract number", "zh-CN": "Contract number 合同编号"},
+    "f_amount": {"en": "Amount", "zh-CN": "Amount 合同金额"},
+    "f_amount_placeholder": {"en": "CNY, e.g. 380000 or 38万", "zh-CN": "人民币，如 380000 或 38万"},
+    "f_signed_on": {"en": "Signing date", "zh-CN": "Signing date 签约日期"},
+    "f_expected_payment_on": {"en": "Expected payment date", "zh-CN": "Expected payment date 预计回款日期"},
+    "f_delivered_on": {"en": "Delivery date", "zh-CN": "Delivery date 交付日期"},
+    "f_delivered_on_hint": {"en": "After-sales revisits count from delivery; empty means the signing date.",
+                            "zh-CN": "售后回访从交付日起算；不填则按签约日期。"},
+    "f_success_factors": {"en": "Success factors", "zh-CN": "Success factors 成功因素"},
+    "f_failure_reasons": {"en": "Failure reasons", "zh-CN": "Failure reasons 丢单原因"},
+    "f_failure_detail": {"en": "Details", "zh-CN": "Details 详细说明"},
+    "f_improvement": {"en": "Improvement notes", "zh-CN": "Improvement notes 改进建议"},
+    "factor_need_match": {"en": "Need match", "zh-CN": "需求匹配"},
+    "factor_price_advantage": {"en": "Price advantage", "zh-CN": "价格优势"},
+    "factor_decision_chain": {"en": "Smooth decision chain", "zh-CN": "决策链顺畅"},
+    "factor_customised_solution": {"en": "Customised solution", "zh-CN": "定制化方案"},
+    "factor_relationship": {"en": "Relationship", "zh-CN": "客户关系"},
+    "factor_other": {"en": "Other", "zh-CN": "其他"},
+    "failure_price_objection": {"en": "Price objection", "zh-CN": "价格异议"},
+    "failure_competitor": {"en": "Competitor", "zh-CN": "竞争对手"},
+    "failure_unclear_need": {"en": "Unclear need", "zh-CN": "需求不明确"},
+    "failure_budget": {"en": "No budget", "zh-CN": "预算不足"},
+    "failure_no_decision": {"en": "No decision", "zh-CN": "迟迟未决策"},
+    "failure_other": {"en": "Other", "zh-CN": "其他"},
+    "deal_won_header": {"en": "Deal won: {number} · {company}", "zh-CN": "成交：{number} · {company}"},
+    "deal_lost_header": {"en": "Deal lost: {number} · {company}", "zh-CN": "丢单：{number} · {company}"},
+    "deal_cycle": {"en": "*Deal cycle:* {days} days from acquisition", "zh-CN": "*成交周期：* 自获取线索起 {days} 天"},
+    "deal_contract": {"en": "*Contract:* {contract} · {amount} CNY", "zh-CN": "*合同：* {contract} · {amount} 元"},
+    "deal_signed": {"en": "*Signed:* {signed} · *expected payment:* {payment}",
+                    "zh-CN": "*签约：* {signed} · *预计回款：* {payment}"},
+    "deal_factors": {"en": "*Success factors:* {factors}", "zh-CN": "*成功因素：* {factors}"},
+    "deal_reasons": {"en": "*Why it was lost:* {reasons}", "zh-CN": "*丢单原因：* {reasons}"},
+    "deal_improvement": {"en": "*Improvement:* {text}", "zh-CN": "*改进建议：* {text}"},
+    "deal_comment_line": {"en": ":speech_balloon: *<@{user}>:* {text}", "zh-CN": ":speech_balloon: *<@{user}>：* {text}"},
+    "comment": {"en": "Comment", "zh-CN": "点评"},
+    "comment_title": {"en": "Supervisor comment", "zh-CN": "主管点评"},
+    "f_comment": {"en": "Comment", "zh-CN": "点评"},
+    "dm_deal_comment": {"en": ":speech_balloon: <@{user}> commented on the review of *{number}* · {company}:\n> {comment}",
+                        "zh-CN": ":speech_balloon: <@{user}> 点评了 *{number}* · {company} 的复盘：\n> {comment}"},
+    "deal_not_found": {"en": "That deal review no longer exists.", "zh-CN": "该复盘记录不存在。"},
+    "deal_recorded_won": {
+        "en": ":trophy: *{number}* · {company} won. Revisits are due on {revisits}.",
+        "zh-CN": ":trophy: *{number}* · {company} 已成交。售后回访：{revisits}。",
+    },
+    "deal_recorded_lost": {"en": ":memo: *{number}* · {company} recorded as lost; the review went to your supervisors.",
+                           "zh-CN": ":memo: *{number}* · {company} 已记录为丢单，复盘已发送给主管。"},
+    "err_pick_one": {"en": "Pick at least one.", "zh-CN": "请至少选择一项。"},
+    "err_future_date": {"en": "This date is in the future.", "zh-CN": "这个日期在未来。"},
+    "err_before_signing": {"en": "This date is before the signing date.", "zh-CN": "这个日期早于签约日期。"},
+    # Pause
+    "err_pause_reason": {"en": "Say why: `/followup pause CL2026001 <reason>`.",
+                         "zh-CN": "请写明原因：`/followup pause CL2026001 <原因>`。"},
+    "err_not_paused": {"en": "{number} is not paused.", "zh-CN": "{number} 没有暂停跟进。"},
+    "paused_ok": {"en": ":double_vertical_bar: *{number}* · {company} is paused ({reason}). It comes back for a "
+                  "reactivation on {when}.",
+                  "zh-CN": ":double_vertical_bar: *{number}* · {company} 已暂停跟进（{reason}），将于 {when} 提醒重新激活。"},
+    "resumed_ok": {"en": ":arrow_forward: *{number}* · {company} is back in your follow-ups.",
+                   "zh-CN": ":arrow_forward: *{number}* · {company} 已恢复跟进。"},
+    "usage_customer": {"en": "Which customer? `/followup {word} CL2026001`.",
+                       "zh-CN": "哪个客户？`/followup {word} CL2026001`。"},
     # Help
     "help": {
         "en": "*What I can do*\n"
@@ -252,6 +358,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "(`via email`, `via visit` …; `下一步:` works too)\n"
         "• `/followup show CL2026001` — the customer card\n"
         "• `/followup find <words>` — search your customers\n"
+        "• `/followup grade CL2026001` — propose a grade\n"
+        "• `/followup won CL2026001` / `/followup lost CL2026001` — the deal review\n"
+        "• `/followup pause CL2026001 <reason>` / `/followup resume CL2026001`\n"
         "• `/followup help` — this help",
         "zh-CN": "*我能做什么*\n"
         "• `/lead [企业名]` — 登记新线索并提交审核\n"
@@ -260,6 +369,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "（可写 `通过邮件`、`通过拜访` 等）\n"
         "• `/followup show CL2026001` — 客户卡片\n"
         "• `/followup find <关键词>` — 查找你的客户\n"
+        "• `/followup grade CL2026001` — 提议客户等级\n"
+        "• `/followup won CL2026001` / `/followup lost CL2026001` — 成交/丢单复盘\n"
+        "• `/followup pause CL2026001 <原因>` / `/followup resume CL2026001` — 暂停/恢复跟进\n"
         "• `/followup help` — 查看帮助",
     },
     # App Home

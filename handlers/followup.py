@@ -13,14 +13,19 @@ from slack_sdk.errors import SlackApiError
 from bot import commands
 from bot.domain.dates import format_when
 from bot.domain.followups import looks_like_number
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.runtime import Runtime
-from bot.services import customers, followups
+from bot.services import customers, followups, pauses
 from bot.views import ids
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
 from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.deals import open_deal_modal
+from handlers.grades import open_grade_modal
 
 ENTRY_MARKERS = re.compile(r"[;；]|next\s*(step)?\s*[:：]|下一步|via\s|通过", re.IGNORECASE)
+# `/followup <word> CL2026001 …`, filled by register(): each returns the ephemeral answer, or what
+# to do once Slack has been answered (open a modal).
+CUSTOMER_SUBCOMMANDS: dict[str, Any] = {}
 DATE_FIELDS = {"when": (ids.WHEN_PREVIEW, followups.read_when), "next_step_date": (ids.NEXT_DATE_PREVIEW,
                                                                                     followups.read_next_date)}
 
@@ -78,6 +83,25 @@ def register(app: App, runtime: Runtime) -> None:
             return
         meta = {"response_url": command.get("response_url")}
         trigger = command["trigger_id"]
+        if word in CUSTOMER_SUBCOMMANDS:
+            reference, _, extra = rest.partition(" ")
+            if not reference:
+                ack(text=ctx.t("usage_customer", word=word), response_type="ephemeral")
+                return
+            try:
+                answer = CUSTOMER_SUBCOMMANDS[word](ctx, client, trigger, reference, extra.strip(), meta)
+            except (UserFacingError, InvalidInput) as error:
+                message = (field_errors(error, ctx.lang).popitem()[1] if isinstance(error, InvalidInput)
+                           else user_message(error, ctx.lang))
+                ack(text=message, response_type="ephemeral")
+                return
+            if isinstance(answer, str):
+                ack(text=answer, response_type="ephemeral")
+            else:
+                ack()
+                answer()
+            ctx.after_ack()
+            return
         if text and not looks_like_number(words[0]) and not ENTRY_MARKERS.search(text):
             matches = customers.resolve(runtime, actor, text)
             if not matches:
@@ -114,6 +138,40 @@ def register(app: App, runtime: Runtime) -> None:
             else:
                 quick(ctx, client, respond, trigger, customer, entry, command, meta)
         ctx.after_ack()
+
+    def one_customer(ctx: Context, reference: str) -> Any:
+        assert ctx.actor is not None
+        matches = customers.resolve(runtime, ctx.actor, reference)
+        if len(matches) != 1:
+            raise NotFound("customer_not_found", reference=reference)
+        return matches[0]
+
+    def grade(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> Any:
+        customer = one_customer(ctx, reference)
+        return lambda: open_grade_modal(runtime, ctx, client, trigger, customer, meta.get("response_url"))
+
+    def deal(outcome: str) -> Any:
+        def open_review(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> Any:
+            customer = one_customer(ctx, reference)
+            return lambda: open_deal_modal(runtime, ctx, client, trigger, outcome=outcome, customer=customer,
+                                           response_url=meta.get("response_url"))
+
+        return open_review
+
+    def pause(ctx: Context, client: WebClient, trigger: str, reference: str, reason: str, meta: dict) -> str:
+        assert ctx.actor is not None
+        customer, back_at = pauses.pause(runtime, actor=ctx.actor, reference=reference, reason=reason)
+        tz = followups.user_timezone(runtime, ctx.actor)
+        return ctx.t("paused_ok", number=customer.number, company=customer.company, reason=customer.pause_reason,
+                     when=format_when(back_at, tz=tz, lang=ctx.lang))
+
+    def resume(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> str:
+        assert ctx.actor is not None
+        customer = pauses.resume(runtime, actor=ctx.actor, reference=reference)
+        return ctx.t("resumed_ok", number=customer.number, company=customer.company)
+
+    CUSTOMER_SUBCOMMANDS.update(
+        {"grade": grade, "won": deal("won"), "lost": deal("lost"), "pause": pause, "resume": resume})
 
     def quick(ctx: Context, client: WebClient, respond: Respond, trigger: str, customer: Any, entry: str,
               command: dict[str, Any], meta: dict[str, Any]) -> None:

@@ -6,13 +6,14 @@ naive UTC and hands back aware datetimes on both databases.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -136,6 +137,7 @@ class Customer(Base):
     potential: Mapped[int | None]
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None]
     warning: Mapped[bool] = mapped_column(Boolean, default=False)
     next_due_at: Mapped[datetime | None]
     last_contact_at: Mapped[datetime | None]
@@ -282,3 +284,71 @@ class ProcessedRequest(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime]
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GradeChange(Base):
+    """A grade that applied: who proposed it, who approved it, when, and on which figures."""
+
+    __tablename__ = "grade_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    from_grade: Mapped[str | None] = mapped_column(String(1))
+    to_grade: Mapped[str] = mapped_column(String(1))
+    suggested_grade: Mapped[str | None] = mapped_column(String(1))
+    annual_purchase: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    potential: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    approved_by: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[datetime]
+    approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
+
+
+class DueItem(Base):
+    """Something due for a customer besides the cadence: a re-grade, an after-sales revisit,
+    a reactivation of a paused customer. The key makes creating the same item twice a no-op."""
+
+    __tablename__ = "due_items"
+    __table_args__ = (Index("ix_due_items_owner_open", "owner_id", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(30))
+    due_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(40))
+    resolution: Mapped[str | None] = mapped_column(String(40))
+
+
+class Deal(Base):
+    """The deal review when a customer is won or lost (DOMAIN §8)."""
+
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # won | lost
+    contract_number: Mapped[str | None] = mapped_column(String(60))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    expected_payment_on: Mapped[date | None] = mapped_column(Date)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date] = mapped_column(Date)
+    deal_cycle_days: Mapped[int]
+    success_factors: Mapped[list[Any]] = mapped_column(default=list)
+    failure_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    failure_detail: Mapped[str | None] = mapped_column(Text)
+    improvement: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime]
+    request_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    supervisor_comment: Mapped[str | None] = mapped_column(Text)
+    comment_by: Mapped[str | None] = mapped_column(String(40))
+    comment_at: Mapped[datetime | None]
+    channel: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))

@@ -15,7 +15,10 @@ from storage.models import (
     AuditEntry,
     Base,
     Customer,
+    Deal,
+    DueItem,
     FollowUp,
+    GradeChange,
     NumberSequence,
     OutboxMessage,
     ProcessedRequest,
@@ -139,6 +142,23 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def graded_customers_of_team(*, session: Session, team_id: int, graded_before: datetime) -> list[Customer]:
+    """Live customers of a team whose current grade was given before ``graded_before``."""
+    last_graded = (
+        select(GradeChange.customer_id, func.max(GradeChange.decided_at).label("at"))
+        .group_by(GradeChange.customer_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(Customer)
+            .join(last_graded, last_graded.c.customer_id == Customer.id)
+            .where(Customer.team_id == team_id, Customer.grade.is_not(None), LIVE, last_graded.c.at < graded_before)
+            .order_by(Customer.id)
+        )
+    )
+
+
 def customer_by_name_key(*, session: Session, name_key: str) -> Customer | None:
     return session.scalars(select(Customer).where(Customer.name_key == name_key)).one_or_none()
 
@@ -169,6 +189,26 @@ def recent_followups(*, session: Session, customer_id: int, limit: int = 10) -> 
 
 def followup_by_request_key(*, session: Session, key: str) -> FollowUp | None:
     return session.scalars(select(FollowUp).where(FollowUp.request_key == key)).one_or_none()
+
+
+def deal_by_request_key(*, session: Session, key: str) -> Deal | None:
+    return session.scalars(select(Deal).where(Deal.request_key == key)).one_or_none()
+
+
+def open_due_items(*, session: Session, customer_id: int, kind: str | None = None) -> list[DueItem]:
+    query = select(DueItem).where(DueItem.customer_id == customer_id, DueItem.done_at.is_(None))
+    if kind:
+        query = query.where(DueItem.kind == kind)
+    return list(session.scalars(query.order_by(DueItem.due_at)))
+
+
+def close_due_items(*, session: Session, customer_id: int, kind: str, at: datetime, by: str, resolution: str) -> None:
+    session.execute(
+        update(DueItem)
+        .where(DueItem.customer_id == customer_id, DueItem.kind == kind, DueItem.done_at.is_(None))
+        .values(done_at=at, done_by=by, resolution=resolution)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_status_change(

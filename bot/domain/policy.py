@@ -40,6 +40,18 @@ class GradePolicy(_Strict):
     a_min: int = 500_000
     b_min: int = 200_000
     c_min: int = 50_000
+    # A potential score (1-5) at or above this suggests one grade higher than the purchase alone.
+    potential_raises_at: int | None = 5
+    # Re-grade items are created in the first days of a quarter (catching up after downtime).
+    regrade_window_days: int = 7
+
+
+class AfterSalesPolicy(_Strict):
+    """Revisits after a deal (DOMAIN §9)."""
+
+    first_revisit_working_days: int = 7
+    revisit_months: tuple[int, ...] = (1, 3)
+    review_months: int = 6
 
 
 class AlertPolicy(_Strict):
@@ -52,3 +64,4 @@ class Policy(_Strict):
     deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
     grades: GradePolicy = Field(default_factory=GradePolicy)
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
+    after_sales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.runtime import Runtime
-from bot.services import leads
+from bot.services import grades, leads
 from bot.services.approvals import DECISIONS, decided_message
 from bot.services.directory import require_decider, resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
@@ -19,7 +19,10 @@ from storage.models import ApprovalRequest
 Effect = Callable[[Session, Runtime, ApprovalRequest, datetime], list[Outgoing]]
 
 # What a decision does to its subject, per kind of request.
-EFFECTS: dict[str, Effect] = {"registration": leads.apply_registration_decision}
+EFFECTS: dict[str, Effect] = {
+    "registration": leads.apply_registration_decision,
+    "grade": grades.apply_grade_decision,
+}
 NEEDS_REASON = {"needs_info", "rejected"}
 
 

@@ -39,6 +39,8 @@ class Outgoing:
     updates_approval_request: int | None = None
     # the posted message's ts is written to this approval request
     carries_approval_request: int | None = None
+    # chat.update of a message whose ts we already know
+    ts: str | None = None
 
 
 def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
@@ -48,7 +50,7 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
             "key": message.key,
             "method": message.method,
             "channel": message.channel,
-            "payload": {"text": message.text, "blocks": message.blocks},
+            "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts},
             "state": "pending",
             "attempts": 0,
             "created_at": now,
@@ -86,8 +88,8 @@ def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
                 continue
             message = session.get(OutboxMessage, message_id)
             assert message is not None
-            channel, target_ts = message.channel, None
-            if message.method == "chat.update":
+            channel, target_ts = message.channel, message.payload.get("ts")
+            if message.method == "chat.update" and target_ts is None:
                 request = session.get(ApprovalRequest, message.approval_request_id)
                 if request is None or request.message_ts is None:
                     # The message to edit is not posted yet: it goes once that post is recorded.

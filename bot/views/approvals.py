@@ -11,9 +11,9 @@ from bot.i18n import Lang, t
 from bot.views import ids
 from bot.views.blocks import actions, button, context, header, input_block, modal, plain, section
 
-HEADERS = {"registration": "review_header"}
+HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
 # Which decisions a kind offers, in button order.
-DECISIONS = {"registration": ("approved", "needs_info", "rejected")}
+DECISIONS = {"registration": ("approved", "needs_info", "rejected"), "grade": ("approved", "rejected")}
 BUTTONS = {"approved": (ids.APPROVE, "approve", "primary"), "needs_info": (ids.NEEDS_INFO, "needs_info", None),
            "rejected": (ids.REJECT, "reject", "danger")}
 
@@ -37,6 +37,8 @@ def approval_message(
     blocks: list[dict[str, Any]] = [header(title), section(summary + "\n" + t("review_by", lang, user=requester))]
     if payload.get("resubmitted"):
         blocks.append(context(t("review_resubmitted", lang)))
+    if payload.get("replaces"):
+        blocks.append(context(t("review_replaces", lang)))
     lines = []
     for label_key, value, is_key in payload.get("fields", []):
         shown = t(value, lang) if is_key else value

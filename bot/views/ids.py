@@ -34,3 +34,14 @@ NEXT_DATE_PREVIEW = "next_step_date_preview"
 # Buttons
 LOG_FOLLOWUP = "followup_log"
 EDIT_FOLLOWUP = "followup_edit"
+
+# Grades
+GRADE_VIEW = "grade"
+GRADE_INPUT_ACTIONS = ("gr_annual_purchase", "gr_potential", "gr_grade")
+PROPOSE_GRADE = "grade_propose"
+SUGGESTION_BLOCK = "grade_suggestion"
+
+# Deals
+DEAL_VIEW = "deal"
+DEAL_COMMENT_VIEW = "deal_comment"
+DEAL_COMMENT = "deal_comment"

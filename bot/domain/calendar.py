@@ -1,0 +1,64 @@
+"""Working days: weekends and the team's public holidays (python-holidays), China's make-up
+working Saturdays included. Quarters for re-grading and reactivation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=32)
+def _calendar(country: str | None) -> holidays.HolidayBase | None:
+    return holidays.country_holidays(country) if country else None
+
+
+def is_working_day(day: date, country: str | None) -> bool:
+    calendar = _calendar(country)
+    if calendar is None:
+        return day.weekday() < 5
+    return bool(calendar.is_working_day(day))
+
+
+def add_working_days(start: date, count: int, country: str | None) -> date:
+    """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
+    day = start
+    remaining = count
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, country):
+            remaining -= 1
+    return day
+
+
+def next_working_day(day: date, country: str | None) -> date:
+    """``day`` itself when it is a working day, else the next one."""
+    while not is_working_day(day, country):
+        day += timedelta(days=1)
+    return day
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_label(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def local_date(at: datetime, tz: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(tz)).date()
