@@ -9,6 +9,7 @@ from typing import Any
 from bot.services import leads
 from bot.services.directory import resolve_actor
 from bot.services.leads import LeadInput
+from bot.services.outbox import deliver_keys
 from tests.conftest import Bot
 
 _keys = itertools.count(1)
@@ -22,4 +23,5 @@ def make_customer(bot: Bot, owner: str, company: str, *, contact: str = "Wang We
                      email="contact@example.com", need="ERP", source="website",
                      acquired=bot.clock.now - timedelta(hours=1), intent="medium", **extra)
     saved = leads.submit_lead(bot.runtime, actor=actor, lead=lead, request_key=f"factory:{next(_keys)}")
+    deliver_keys(bot.runtime, saved.outbox_keys)  # the registration review reaches the channel, as in real use
     return saved.customer_id
