@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,12 +22,21 @@ from bot.views.approvals import format_time
 log = logging.getLogger(__name__)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str | None) -> str:
+    """What users type, without control characters (PostgreSQL refuses NUL in text)."""
+    return _CONTROL.sub("", text or "")
+
+
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """Flatten ``view.state.values`` to ``{block_id: value}`` whatever the element type."""
     values: dict[str, Any] = {}
     for block_id, elements in (view.get("state") or {}).get("values", {}).items():
         for element in elements.values():
-            values[block_id] = _element_value(element)
+            value = _element_value(element)
+            values[block_id] = clean_text(value) if isinstance(value, str) else value
     return values
 
 

@@ -18,7 +18,16 @@ from bot.runtime import Runtime
 from bot.services import customers, followups, pauses
 from bot.views import ids
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    clean_text,
+    ephemeral,
+    field_errors,
+    form_values,
+    metadata,
+    reported,
+    user_message,
+)
 from handlers.deals import open_deal_modal
 from handlers.grades import open_grade_modal
 
@@ -50,7 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
         if actor is None:
             ack(text=ctx.t("not_in_team"), response_type="ephemeral")
             return
-        text = (command.get("text") or "").strip()
+        text = clean_text(command.get("text")).strip()
         words = text.split()
         word = words[0].lower() if words else ""
         rest = text[len(words[0]):].strip() if words else ""

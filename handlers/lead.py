@@ -14,7 +14,16 @@ from bot.runtime import Runtime
 from bot.services import leads
 from bot.views import ids
 from bot.views.lead import lead_modal, lead_saved_view
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    clean_text,
+    ephemeral,
+    field_errors,
+    form_values,
+    metadata,
+    reported,
+    user_message,
+)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -26,7 +35,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(text=ctx.t("not_in_team"), response_type="ephemeral")
             return
         ack()
-        company = (command.get("text") or "").strip()[:200]
+        company = clean_text(command.get("text")).strip()[:200]
         client.views_open(trigger_id=command["trigger_id"],
                           view=lead_modal(ctx.lang, now=runtime.now(), draft={"company": company}))
         ctx.after_ack()

@@ -342,3 +342,9 @@ def test_an_ambiguous_name_lists_the_matches(slack: SlackDriver, bot: Bot) -> No
     slack.click([first], "followup_log", user=REP)
     view = slack.opened_view(1)
     assert view["blocks"][0]["element"]["initial_option"]["value"] == first["accessory"]["value"]
+
+
+def test_type_ahead_ignores_control_characters(slack: SlackDriver, bot: Bot, acme: int) -> None:
+    view = slack.open_modal("/followup", user=REP)
+    options = slack.suggest(view, "fu_customer", "customer", "ac\x00me", user=REP).json["options"]
+    assert [o["value"] for o in options] == [str(acme)]

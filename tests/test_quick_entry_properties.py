@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -39,6 +39,7 @@ def acme(bot: Bot) -> int:
 
 
 @given(text=ENTRY)
+@example(text="\x00")  # PostgreSQL refuses NUL in text: found by this test
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_bot_logs_a_whole_record_or_nothing(slack: SlackDriver, bot: Bot, acme: int, text: str) -> None:
     """The fixtures run once for all examples: the customer stays, follow-ups accumulate."""

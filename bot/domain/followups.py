@@ -47,9 +47,12 @@ def status_after(current: str, stage: str | None) -> str | None:
     return target if STATUSES.index(target) > STATUSES.index(current) else None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def fold(text: str) -> str:
-    """Case- and width-insensitive form used for search (ＡＣＭＥ = acme)."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    """Case- and width-insensitive form used for search (ＡＣＭＥ = acme), without control characters."""
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def search_text(*, number: str, company: str, contacts: list[str]) -> str:
