@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import handlers
 from bot.config import ConfigError, load_teams_config
 from bot.runtime import Runtime
+from bot.services.cadence import recompute_all_if_policy_changed
 from bot.services.directory import sync_directory
 from bot.settings import Settings, SettingsError
 from handlers.common import report_unexpected
@@ -107,6 +108,7 @@ def build_runtime(settings: Settings, *, check_token: bool = True) -> Runtime:
     prepare_schema(db)
     runtime = Runtime(config=config, db=db, slack=client)
     sync_directory(runtime)
+    recompute_all_if_policy_changed(runtime)
     return runtime
 
 

@@ -109,6 +109,7 @@ class NumberSequence(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_owner_due", "owner_id", "next_due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
@@ -139,7 +140,13 @@ class Customer(Base):
     pause_reason: Mapped[str | None] = mapped_column(Text)
     paused_at: Mapped[datetime | None]
     warning: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Computed by the cadence engine whenever the customer changes (bot.services.cadence).
     next_due_at: Mapped[datetime | None]
+    due_reason: Mapped[str | None] = mapped_column(String(20))
+    # The rep's planned next step still pending, and the stage of the last follow-up.
+    next_step_at: Mapped[datetime | None]
+    last_stage: Mapped[str | None] = mapped_column(String(32))
+    snoozed_until: Mapped[datetime | None]
     last_contact_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -208,7 +215,10 @@ class FollowUp(Base):
     """One interaction with a customer (DOMAIN §7)."""
 
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_customer_occurred", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_followups_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_followups_occurred", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -352,3 +362,12 @@ class Deal(Base):
     comment_at: Mapped[datetime | None]
     channel: Mapped[str | None] = mapped_column(String(40))
     message_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class AppState(Base):
+    """Small facts the application keeps about itself (e.g. the policy the due dates were computed with)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
     ApprovalRequest,
+    AppState,
     AuditEntry,
     Base,
     Customer,
@@ -371,3 +372,21 @@ def claim_outbox_message(*, session: Session, message_id: int, now: datetime, le
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+# Application state -------------------------------------------------------------------------------
+
+
+def get_state(*, session: Session, key: str) -> str | None:
+    row = session.get(AppState, key)
+    return None if row is None else row.value
+
+
+def set_state(*, session: Session, key: str, value: str) -> None:
+    row = session.get(AppState, key) or AppState(key=key, value=value)
+    row.value = value
+    session.add(row)
+
+
+def customers_after(*, session: Session, after_id: int, limit: int) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(Customer.id > after_id).order_by(Customer.id).limit(limit)))

@@ -17,6 +17,9 @@ class CadencePolicy(_Strict):
     """Days between follow-ups per grade (None: no individual follow-up) and related rules."""
 
     days_by_grade: dict[str, int | None] = Field(default_factory=lambda: {"A": 14, "B": 7, "C": 14, "D": None})
+    # Overrides by lifecycle status, for seeds that set cadence by stage of the relationship
+    # (002: deal customers every 2 weeks → {maintaining: 14}; prospects monthly → {lead: 30}).
+    days_by_status: dict[str, int] = Field(default_factory=dict)
     ungraded_days: int = 14
     key_stages: tuple[str, ...] = ("proposal", "negotiation")
     key_stage_days: int = 1

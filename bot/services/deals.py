@@ -12,7 +12,7 @@ from bot.domain.deals import FAILURE_REASONS, SUCCESS_FACTORS, after_sales_sched
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import customers
+from bot.services import cadence, customers
 from bot.services.directory import Actor, require_decider, resolve_actor, team_language
 from bot.services.grades import parse_amount
 from bot.services.outbox import Outgoing, enqueue
@@ -142,8 +142,8 @@ def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealI
             reason = ", ".join(data.failure_reasons) + (f": {data.failure_detail}" if data.failure_detail else "")
             queries.add_status_change(session=session, customer=customer, to_status="churned", by=actor.user_id,
                                       at=now, reason=reason)
-            customer.next_due_at = None
         customer.updated_at = now
+        cadence.recompute(runtime, customer)
         queries.audit(session=session, actor=actor.user_id, action=f"deal.{data.outcome}", entity=deal, at=now)
         lang = team_language(runtime.config, team)
         text, blocks = deal_message(deal=deal, number=customer.number, company=customer.company,

@@ -13,7 +13,7 @@ from bot.domain.followups import METHODS, STAGE_FIELDS, STAGES, fold, is_past, p
 from bot.domain.leads import is_late
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.runtime import Runtime
-from bot.services import customers
+from bot.services import cadence, customers
 from bot.services.directory import Actor, refresh_user
 from storage import queries
 from storage.models import Customer, FollowUp
@@ -22,6 +22,7 @@ TEXT_LIMITS = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range"
                "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
                "next_step_date": 100}
 FUTURE_TOLERANCE = timedelta(minutes=5)
+STEP_DONE_WINDOW = timedelta(hours=24)
 Errors = dict[str, tuple[str, dict[str, Any]]]
 
 
@@ -142,7 +143,7 @@ def log_followup(runtime: Runtime, *, actor: Actor, data: FollowUpInput, request
         )
         session.add(followup)
         session.flush()
-        _apply_to_customer(session, customer, followup, actor=actor, now=now)
+        _apply_to_customer(session, customer, followup, actor=actor, now=now, runtime=runtime)
         queries.audit(session=session, actor=actor.user_id, action="followup.create", entity=followup, at=now,
                       after=_snapshot(followup))
     return Logged(followup=followup, customer=customer, tz=tz, status_before=status_before, late_hours=hours)
@@ -170,7 +171,7 @@ def edit_followup(runtime: Runtime, *, actor: Actor, followup_id: int, data: Fol
         followup.late = is_late(start=followup.occurred_at, done=followup.logged_at,
                                 hours=policy.deadlines.log_within_hours)
         session.flush()
-        _apply_to_customer(session, customer, followup, actor=actor, now=now)
+        _apply_to_customer(session, customer, followup, actor=actor, now=now, runtime=runtime)
         queries.audit(session=session, actor=actor.user_id, action="followup.edit", entity=followup, at=now,
                       before=before, after=_snapshot(followup))
     return Logged(followup=followup, customer=customer, tz=tz, status_before=status_before,
@@ -209,29 +210,30 @@ def _fields(data: FollowUpInput) -> dict[str, Any]:
 
 
 def _apply_to_customer(session: Session, customer: Customer, followup: FollowUp, *, actor: Actor,
-                       now: datetime) -> None:
-    """Status moves with the stage (history kept); last contact and next due follow the record."""
+                       now: datetime, runtime: Runtime) -> None:
+    """Status moves with the stage (history kept); last contact, the pending next step and the
+    next due date follow the record."""
     target = status_after(customer.status, followup.stage)
     if target is not None:
         queries.add_status_change(session=session, customer=customer, to_status=target, by=actor.user_id, at=now,
                                   reason=f"follow-up {followup.id}")
     followup.status_after = customer.status
-    if customer.last_contact_at is None or followup.occurred_at > customer.last_contact_at:
+    if customer.last_contact_at is None or followup.occurred_at >= customer.last_contact_at:
         customer.last_contact_at = followup.occurred_at
-    customer.next_due_at = next_due(customer, followup)
+        customer.last_stage = followup.stage or customer.last_stage
+    customer.next_step_at = pending_next_step(customer.next_step_at, followup)
     customer.updated_at = now
+    cadence.recompute(runtime, customer)
 
 
-def next_due(customer: Customer, followup: FollowUp) -> datetime | None:
-    """When the customer is next due: the rep's new next step, else a planned one still ahead.
-
-    The cadence rules of DOMAIN §6 take the earlier of this and the cadence date once the
-    scheduler arrives.
-    """
+def pending_next_step(planned: datetime | None, followup: FollowUp) -> datetime | None:
+    """The rep's next step after this follow-up: the one it sets, else the one planned before,
+    unless this contact is that step (it happened no earlier than a day before the planned time)."""
     if followup.next_step_at is not None:
         return followup.next_step_at
-    planned = customer.next_due_at
-    return planned if planned is not None and planned > followup.occurred_at else None
+    if planned is not None and followup.occurred_at >= planned - STEP_DONE_WINDOW:
+        return None
+    return planned
 
 
 def _policy(runtime: Runtime, customer: Customer, session: Session) -> Any:

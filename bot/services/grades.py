@@ -17,7 +17,7 @@ from bot.domain.policy import GradePolicy
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import customers
+from bot.services import cadence, customers
 from bot.services.approvals import decided_message, open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
@@ -110,7 +110,7 @@ def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: Grade
                 message = decided_message(open_one, team=team, lang=lang)
                 enqueue(session, message, now=now)
                 keys.append(message.key)
-            _apply(session, customer, proposal, proposed_by=actor.user_id, approved_by=actor.user_id, now=now,
+            _apply(session, runtime, customer, proposal, proposed_by=actor.user_id, approved_by=actor.user_id, now=now,
                    request_id=None)
             return Proposed(customer=customer, applied=True, replaced=bool(keys), outbox_keys=tuple(keys))
         replaces = bool(queries.open_approvals(session=session, kind="grade", subject_id=customer.id))
@@ -137,8 +137,8 @@ def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: Grade
     return Proposed(customer=customer, applied=False, replaced=replaces, outbox_keys=tuple(keys))
 
 
-def _apply(session: Session, customer: Customer, proposal: GradeProposal | dict[str, Any], *, proposed_by: str,
-           approved_by: str, now: datetime, request_id: int | None) -> None:
+def _apply(session: Session, runtime: Runtime, customer: Customer, proposal: GradeProposal | dict[str, Any], *,
+           proposed_by: str, approved_by: str, now: datetime, request_id: int | None) -> None:
     values = proposal if isinstance(proposal, dict) else {
         "grade": proposal.grade, "annual_purchase": str(proposal.annual_purchase), "potential": proposal.potential,
         "reason": proposal.reason, "suggested": proposal.suggested}
@@ -153,6 +153,7 @@ def _apply(session: Session, customer: Customer, proposal: GradeProposal | dict[
     customer.annual_purchase = Decimal(values["annual_purchase"])
     customer.potential = values["potential"]
     customer.updated_at = now
+    cadence.recompute(runtime, customer)  # the new grade's cadence applies from now on
     queries.audit(session=session, actor=approved_by, action="grade.apply", entity=customer, at=now, before=before,
                   after={"grade": customer.grade})
 
@@ -163,7 +164,7 @@ def apply_grade_decision(session: Session, runtime: Runtime, request: ApprovalRe
     assert customer is not None
     proposal = request.payload["proposal"]
     if request.state == "approved":
-        _apply(session, customer, proposal, proposed_by=request.requester_id, approved_by=request.decided_by or "",
+        _apply(session, runtime, customer, proposal, proposed_by=request.requester_id, approved_by=request.decided_by or "",
                now=now, request_id=request.id)
     team = runtime.team_by_id(customer.team_id)
     lang = user_language(runtime, request.requester_id, team, session=session)

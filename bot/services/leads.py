@@ -24,6 +24,7 @@ from bot.domain.leads import (
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
+from bot.services import cadence
 from bot.services.approvals import open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
@@ -186,6 +187,7 @@ def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: Lea
     session.flush()
     queries.add_status_change(session=session, customer=customer, to_status="lead", by=actor.user_id, at=now,
                               first=True)
+    cadence.recompute(runtime, customer)
     queries.audit(session=session, actor=actor.user_id, action="customer.create", entity=customer, at=now,
                   after={"number": number, "company": lead.company})
     return customer
@@ -276,6 +278,7 @@ def apply_registration_decision(session: Session, runtime: Runtime, request: App
     customer.updated_at = now
     if request.state == "rejected":
         customer.name_key = None  # the company may be registered again, by anyone
+        cadence.recompute(runtime, customer)
     team = runtime.team_by_id(customer.team_id)
     lang = user_language(runtime, request.requester_id, team, session=session)
     values = {"number": customer.number, "company": customer.company, "user": request.decided_by,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.calendar import add_months
 from bot.errors import InvalidInput, NotFound
 from bot.runtime import Runtime
-from bot.services import customers
+from bot.services import cadence, customers
 from bot.services.directory import Actor
 from storage import queries
 from storage.models import DueItem
@@ -31,6 +31,7 @@ def pause(runtime: Runtime, *, actor: Actor, reference: str, reason: str) -> tup
         back_on = add_months(now.astimezone(zone).date(), team.policy.cadence.paused_reactivation_months)
         back_at = datetime.combine(back_on, time(9, 0), zone)
         customer.paused, customer.pause_reason, customer.paused_at = True, reason.strip()[:2000], now
+        cadence.recompute(runtime, customer)
         queries.insert_ignoring_conflict(session, DueItem, {
             "key": f"reactivation:{customer.id}:{now.isoformat()}", "customer_id": customer.id,
             "owner_id": customer.owner_id, "kind": "reactivation", "due_at": back_at, "note": reason.strip()[:500],
@@ -52,6 +53,7 @@ def resume(runtime: Runtime, *, actor: Actor, reference: str) -> Any:
         if not customer.paused:
             raise InvalidInput({"reason": ("err_not_paused", {"number": customer.number})})
         customer.paused, customer.paused_at = False, None
+        cadence.recompute(runtime, customer)
         queries.close_due_items(session=session, customer_id=customer.id, kind="reactivation", at=now,
                                 by=actor.user_id, resolution="resumed")
         queries.audit(session=session, actor=actor.user_id, action="customer.resume", entity=customer, at=now)
