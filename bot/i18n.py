@@ -349,6 +349,95 @@ CATALOG: dict[str, dict[str, str]] = {
                    "zh-CN": ":arrow_forward: *{number}* · {company} 已恢复跟进。"},
     "usage_customer": {"en": "Which customer? `/followup {word} CL2026001`.",
                        "zh-CN": "哪个客户？`/followup {word} CL2026001`。"},
+
+    # Due lists
+    "due_title": {"en": "Your follow-ups — {day}", "zh-CN": "你的跟进清单 — {day}"},
+    "due_overdue": {"en": ":red_circle: *Overdue* ({count})", "zh-CN": ":red_circle: *已逾期*（{count}）"},
+    "due_today": {"en": ":large_orange_circle: *Due today* ({count})", "zh-CN": ":large_orange_circle: *今天到期*（{count}）"},
+    "due_upcoming": {"en": ":white_circle: *Next 3 days* ({count})", "zh-CN": ":white_circle: *未来 3 天*（{count}）"},
+    "due_line": {"en": "*{number}* · {company} — {grade} · {status}\n{why} · due {when}",
+                 "zh-CN": "*{number}* · {company} — {grade} · {status}\n{why} · 到期 {when}"},
+    "due_more": {"en": "…and {count} more. Type `/followup due` for the whole list.",
+                 "zh-CN": "……还有 {count} 项。输入 `/followup due` 查看完整清单。"},
+    "due_nothing": {"en": "Nothing due in the next 3 days. :tada:", "zh-CN": "未来 3 天没有待跟进的客户。:tada:"},
+    "ungraded": {"en": "ungraded", "zh-CN": "未分级"},
+    "why_cadence": {"en": "every {days} days for grade {grade}", "zh-CN": "{grade} 级客户每 {days} 天跟进"},
+    "why_cadence_status": {"en": "every {days} days", "zh-CN": "每 {days} 天跟进"},
+    "why_key_stage": {"en": "daily in a key stage", "zh-CN": "关键阶段每日跟进"},
+    "why_first_contact": {"en": "first contact due since assignment", "zh-CN": "新客户首次联系"},
+    "why_next_step": {"en": "your planned next step", "zh-CN": "你计划的下一步"},
+    "why_regrade": {"en": "quarterly re-grade ({note})", "zh-CN": "季度重新评级（{note}）"},
+    "why_revisit_first": {"en": "after-sales revisit after delivery", "zh-CN": "交付后售后回访"},
+    "why_revisit_1m": {"en": "after-sales revisit, 1 month", "zh-CN": "售后回访（1 个月）"},
+    "why_revisit_3m": {"en": "after-sales revisit, 3 months", "zh-CN": "售后回访（3 个月）"},
+    "why_review_half_year": {"en": "half-year customer review", "zh-CN": "半年度客户回顾"},
+    "why_reactivation": {"en": "paused — time to reactivate ({note})", "zh-CN": "暂停跟进 — 该重新激活了（{note}）"},
+    "snooze": {"en": "Snooze", "zh-CN": "稍后提醒"},
+    "snooze_title": {"en": "Snooze", "zh-CN": "稍后提醒"},
+    "f_snooze_for": {"en": "For how long", "zh-CN": "推迟多久"},
+    "snooze_1d": {"en": "1 day", "zh-CN": "1 天"},
+    "snooze_3d": {"en": "3 days", "zh-CN": "3 天"},
+    "snooze_week": {"en": "Until next week", "zh-CN": "到下周"},
+    "snoozed_ok": {"en": ":zzz: Snoozed *{number}* · {company} until {when}.",
+                   "zh-CN": ":zzz: 已将 *{number}* · {company} 推迟到 {when}。"},
+    # Reminders and alerts
+    "remind_next_step": {
+        "en": ":alarm_clock: The next step you planned for *{number}* · {company} — “{step}”, due {when} — passed "
+        "{hours} h ago with no follow-up logged.",
+        "zh-CN": ":alarm_clock: 你为 *{number}* · {company} 计划的下一步“{step}”（{when}）已过去 {hours} 小时，尚未记录跟进。",
+    },
+    "escalate_next_step": {
+        "en": ":rotating_light: *Missed next step* — *{number}* · {company} (owner <@{owner}>): “{step}” was due "
+        "{when}; nothing logged for {hours} h, and the rep was reminded. Rule: a planned next step is followed up "
+        "within 24 h.",
+        "zh-CN": ":rotating_light: *下一步逾期* — *{number}* · {company}（负责人 <@{owner}>）：“{step}”应于 {when} 完成，"
+        "已 {hours} 小时无跟进记录，已提醒过销售。规则：计划的下一步须在 24 小时内跟进。",
+    },
+    "remind_first_contact": {
+        "en": ":alarm_clock: New lead *{number}* · {company} has not been contacted: first contact was due {when}.",
+        "zh-CN": ":alarm_clock: 新客户 *{number}* · {company} 尚未联系：应于 {when} 前完成首次联系。",
+    },
+    "escalate_first_contact": {
+        "en": ":rotating_light: *First contact missed* — *{number}* · {company} (owner <@{owner}>): assigned "
+        "{assigned}, first contact was due {when}, still nothing logged. Rule: first contact within {limit}.",
+        "zh-CN": ":rotating_light: *首次联系逾期* — *{number}* · {company}（负责人 <@{owner}>）：分配于 {assigned}，"
+        "应于 {when} 前首次联系，至今无记录。规则：{limit}内首次联系。",
+    },
+    "limit_hours": {"en": "{hours} h of assignment", "zh-CN": "分配后 {hours} 小时"},
+    "limit_working_days": {"en": "{days} working days of assignment", "zh-CN": "分配后 {days} 个工作日"},
+    "alert_a_silence": {
+        "en": ":warning: *Long silence* — *{number}* · {company}, grade A (owner <@{owner}>): last contact {last} "
+        "({days} days ago). Rule: no A customer goes more than {limit} days without contact.",
+        "zh-CN": ":warning: *长期失联* — *{number}* · {company}，A 级（负责人 <@{owner}>）：最近联系 {last}"
+        "（{days} 天前）。规则：A 级客户不得超过 {limit} 天未联系。",
+    },
+    "never": {"en": "never", "zh-CN": "从未联系"},
+    "alert_over_contact": {
+        "en": ":warning: *Over-contact* — *{number}* · {company}, grade D (owner <@{owner}>): {count} follow-ups in "
+        "{month} (limit {limit}). D customers get no individual follow-up beyond that.",
+        "zh-CN": ":warning: *过度跟进* — *{number}* · {company}，D 级（负责人 <@{owner}>）：{month} 已跟进 {count} 次"
+        "（上限 {limit} 次）。",
+    },
+    "remind_objection": {
+        "en": ":speech_balloon: The objection raised by *{number}* · {company} on {when} is still unanswered: “{objection}”. "
+        "Objections are answered within {hours} h.",
+        "zh-CN": ":speech_balloon: *{number}* · {company} 于 {when} 提出的异议尚未答复：“{objection}”。异议须在 {hours} 小时内答复。",
+    },
+    "deactivated_notice": {
+        "en": ":bust_in_silhouette: <@{user}>'s Slack account is deactivated: their {count} customer(s) need a new owner.",
+        "zh-CN": ":bust_in_silhouette: <@{user}> 的 Slack 账号已停用：其名下 {count} 个客户需要新的负责人。",
+    },
+    # Weekly digest
+    "weekly_title": {"en": "Weekly follow-up check — {team}, week of {day}", "zh-CN": "每周跟进检查 — {team}，{day} 当周"},
+    "weekly_rep": {
+        "en": "<@{user}>: {logged} follow-ups logged · {late} late · {overdue} overdue · {missed} missed next steps · "
+        "{over} over-contacted",
+        "zh-CN": "<@{user}>：记录跟进 {logged} 条 · 逾期记录 {late} · 逾期客户 {overdue} · 错过下一步 {missed} · 过度跟进 {over}",
+    },
+    "weekly_attention": {"en": "*Customers that need attention*", "zh-CN": "*需要关注的客户*"},
+    "weekly_attention_line": {"en": "*{number}* · {company} (<@{owner}>) — overdue since {when}",
+                              "zh-CN": "*{number}* · {company}（<@{owner}>）— 自 {when} 起逾期"},
+    "weekly_all_good": {"en": "No customer is overdue. :white_check_mark:", "zh-CN": "没有逾期客户。:white_check_mark:"},
     # Help
     "help": {
         "en": "*What I can do*\n"
@@ -358,6 +447,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "(`via email`, `via visit` …; `下一步:` works too)\n"
         "• `/followup show CL2026001` — the customer card\n"
         "• `/followup find <words>` — search your customers\n"
+        "• `/followup due` — what is due: overdue, today, the next 3 days\n"
         "• `/followup grade CL2026001` — propose a grade\n"
         "• `/followup won CL2026001` / `/followup lost CL2026001` — the deal review\n"
         "• `/followup pause CL2026001 <reason>` / `/followup resume CL2026001`\n"
@@ -369,6 +459,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "（可写 `通过邮件`、`通过拜访` 等）\n"
         "• `/followup show CL2026001` — 客户卡片\n"
         "• `/followup find <关键词>` — 查找你的客户\n"
+        "• `/followup due` — 待跟进清单：逾期、今天、未来 3 天\n"
         "• `/followup grade CL2026001` — 提议客户等级\n"
         "• `/followup won CL2026001` / `/followup lost CL2026001` — 成交/丢单复盘\n"
         "• `/followup pause CL2026001 <原因>` / `/followup resume CL2026001` — 暂停/恢复跟进\n"

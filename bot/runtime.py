@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,12 +17,18 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def system_sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 @dataclass
 class Runtime:
     config: TeamsConfig
     db: Database
     slack: WebClient
     clock: Callable[[], datetime] = field(default=system_clock)
+    # How background work waits (Retry-After, back-off); tests move their clock instead.
+    sleep: Callable[[float], None] = field(default=system_sleep)
     # Database ids of the teams of the teams file, filled by sync_directory.
     team_ids: dict[str, int] = field(default_factory=dict)
 

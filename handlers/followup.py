@@ -29,6 +29,7 @@ from handlers.common import (
     user_message,
 )
 from handlers.deals import open_deal_modal
+from handlers.duelist import my_due_list
 from handlers.grades import open_grade_modal
 
 ENTRY_MARKERS = re.compile(r"[;；]|next\s*(step)?\s*[:：]|下一步|via\s|通过", re.IGNORECASE)
@@ -65,6 +66,10 @@ def register(app: App, runtime: Runtime) -> None:
         rest = text[len(words[0]):].strip() if words else ""
         if word == "help":
             ack(text=ctx.t("help"), response_type="ephemeral")
+            return
+        if word == "due":
+            title, blocks = my_due_list(runtime, ctx)
+            ack(text=title, blocks=blocks, response_type="ephemeral")
             return
         if word == "find":
             if not rest:

@@ -145,6 +145,7 @@ class Customer(Base):
     due_reason: Mapped[str | None] = mapped_column(String(20))
     # The rep's planned next step still pending, and the stage of the last follow-up.
     next_step_at: Mapped[datetime | None]
+    next_step: Mapped[str | None] = mapped_column(Text)
     last_stage: Mapped[str | None] = mapped_column(String(32))
     snoozed_until: Mapped[datetime | None]
     last_contact_at: Mapped[datetime | None]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, literal_column, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.models import (
     ApprovalRequest,
@@ -43,6 +43,15 @@ def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[s
 
 def get_slack_user(*, session: Session, user_id: str) -> SlackUserCache | None:
     return session.get(SlackUserCache, user_id)
+
+
+def slack_users(*, session: Session, user_ids: list[str]) -> dict[str, SlackUserCache]:
+    found: dict[str, SlackUserCache] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start:start + 500]
+        found |= {u.slack_user_id: u for u in session.scalars(
+            select(SlackUserCache).where(SlackUserCache.slack_user_id.in_(chunk)))}
+    return found
 
 
 def save_slack_user(
@@ -359,6 +368,14 @@ def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> 
     )
 
 
+def outbox_message_by_key(*, session: Session, key: str) -> OutboxMessage | None:
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
+
+
+def next_outbox_time(*, session: Session) -> datetime | None:
+    return session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == "pending"))
+
+
 def claim_outbox_message(*, session: Session, message_id: int, now: datetime, lease_until: datetime) -> bool:
     """Take a pending message for sending; the lease lets another process retry it after a crash."""
     result = session.execute(
@@ -390,3 +407,163 @@ def set_state(*, session: Session, key: str, value: str) -> None:
 
 def customers_after(*, session: Session, after_id: int, limit: int) -> list[Customer]:
     return list(session.scalars(select(Customer).where(Customer.id > after_id).order_by(Customer.id).limit(limit)))
+
+
+def due_customers(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Customer]:
+    """Customers of these owners due before ``until``, leaving out snoozed, paused and dead ones."""
+    return list(
+        session.scalars(
+            select(Customer).where(
+                Customer.owner_id.in_(owner_ids),
+                Customer.next_due_at < until,
+                Customer.paused.is_(False),
+                LIVE,
+                or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
+            )
+        )
+    )
+
+
+def due_items_for(*, session: Session, owner_ids: list[str], until: datetime,
+                  now: datetime) -> list[tuple[DueItem, Customer]]:
+    """Open due items (re-grade, revisits, reactivation …) of these owners due before ``until``."""
+    rows = session.execute(
+        select(DueItem, Customer)
+        .join(Customer, Customer.id == DueItem.customer_id)
+        .where(
+            DueItem.owner_id.in_(owner_ids),
+            DueItem.done_at.is_(None),
+            DueItem.due_at < until,
+            LIVE,
+            or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
+            or_(Customer.paused.is_(False), DueItem.kind == "reactivation"),
+        )
+    )
+    return [(item, customer) for item, customer in rows]
+
+
+# Scheduled duties --------------------------------------------------------------------------------
+
+ACTIVE = (LIVE, Customer.paused.is_(False), Customer.status != "churned")
+
+
+def existing_outbox_keys(*, session: Session, keys: list[str]) -> list[str]:
+    found: list[str] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found += session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))
+    return found
+
+
+def count_live_customers(*, session: Session, owner_id: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Customer).where(Customer.owner_id == owner_id, LIVE,
+                                                         Customer.status != "churned")
+    ) or 0
+
+
+def missed_next_steps(*, session: Session, before: datetime, team_id: int | None = None) -> list[Customer]:
+    """Active customers whose planned next step is older than ``before`` and still pending."""
+    query = select(Customer).where(*ACTIVE, Customer.next_step_at.is_not(None), Customer.next_step_at <= before)
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    return list(session.scalars(query.order_by(Customer.next_step_at)))
+
+
+def never_contacted(*, session: Session, assigned_before: datetime) -> list[Customer]:
+    return list(
+        session.scalars(
+            select(Customer)
+            .where(*ACTIVE, Customer.last_contact_at.is_(None), Customer.created_at <= assigned_before)
+            .order_by(Customer.id)
+        )
+    )
+
+
+def silent_customers(*, session: Session, grade: str, since: datetime) -> list[Customer]:
+    """Active customers of a grade not contacted since ``since`` (or never, and assigned before it)."""
+    return list(
+        session.scalars(
+            select(Customer).where(
+                *ACTIVE,
+                Customer.grade == grade,
+                or_(
+                    Customer.last_contact_at < since,
+                    and_(Customer.last_contact_at.is_(None), Customer.created_at < since),
+                ),
+            )
+        )
+    )
+
+
+def followup_counts_since(*, session: Session, team_id: int, grade: str, since: datetime,
+                          until: datetime) -> list[tuple[Customer, int]]:
+    counts = (
+        select(FollowUp.customer_id, func.count().label("n"))
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(Customer.team_id == team_id, Customer.grade == grade, FollowUp.occurred_at >= since,
+               FollowUp.occurred_at <= until)
+        .group_by(FollowUp.customer_id)
+        .subquery()
+    )
+    rows = session.execute(select(Customer, counts.c.n).join(counts, counts.c.customer_id == Customer.id))
+    return [(customer, int(n)) for customer, n in rows]
+
+
+def unanswered_objections(*, session: Session, since: datetime, until: datetime) -> list[tuple[FollowUp, Customer]]:
+    """Follow-ups that recorded an objection without an answer, with no later follow-up since."""
+    later = aliased(FollowUp)
+    rows = session.execute(
+        select(FollowUp, Customer)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(
+            *ACTIVE,
+            FollowUp.objection.is_not(None), FollowUp.objection != "",
+            or_(FollowUp.objection_answer.is_(None), FollowUp.objection_answer == ""),
+            FollowUp.occurred_at >= since, FollowUp.occurred_at <= until,
+            ~select(later.id).where(later.customer_id == FollowUp.customer_id,
+                                    later.occurred_at > FollowUp.occurred_at).exists(),
+        )
+    )
+    return [(followup, customer) for followup, customer in rows]
+
+
+def followup_stats(*, session: Session, team_id: int, since: datetime, until: datetime) -> dict[str, tuple[int, int]]:
+    """Per author: follow-ups logged in the period and how many of them late."""
+    rows = session.execute(
+        select(FollowUp.author_id, func.count(), func.sum(case((FollowUp.late.is_(True), 1), else_=0)))
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(Customer.team_id == team_id, FollowUp.logged_at >= since, FollowUp.logged_at < until)
+        .group_by(FollowUp.author_id)
+    )
+    return {author: (int(count), int(late or 0)) for author, count, late in rows}
+
+
+def overdue_customers(*, session: Session, team_id: int, now: datetime) -> list[Customer]:
+    return list(
+        session.scalars(
+            select(Customer).where(*ACTIVE, Customer.team_id == team_id, Customer.next_due_at < now)
+            .order_by(Customer.next_due_at)
+        )
+    )
+
+
+def due_reactivations(*, session: Session, now: datetime) -> list[tuple[DueItem, Customer]]:
+    rows = session.execute(
+        select(DueItem, Customer)
+        .join(Customer, Customer.id == DueItem.customer_id)
+        .where(DueItem.kind == "reactivation", DueItem.done_at.is_(None), DueItem.due_at <= now,
+               Customer.paused.is_(True))
+    )
+    return [(item, customer) for item, customer in rows]
+
+
+def close_older_due_items(*, session: Session, customer_id: int, kind: str, before: datetime, at: datetime,
+                          resolution: str) -> None:
+    session.execute(
+        update(DueItem)
+        .where(DueItem.customer_id == customer_id, DueItem.kind == kind, DueItem.done_at.is_(None),
+               DueItem.due_at < before)
+        .values(done_at=at, resolution=resolution)
+        .execution_options(synchronize_session=False)
+    )

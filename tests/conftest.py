@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,10 @@ class Clock:
     def set(self, now: datetime) -> None:
         self.now = now
 
+    def advance(self, seconds: float) -> None:
+        """What the bot's background work calls instead of sleeping (Retry-After, back-off)."""
+        self.now += timedelta(seconds=seconds)
+
 
 class TrackingExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, counting work in flight so a test can wait until the bot is idle."""
@@ -138,6 +142,7 @@ def bot_server(database_url: str, fake_slack: FakeSlack) -> Iterator[Bot]:
     runtime = build_runtime(settings)
     clock = Clock()
     runtime.clock = clock
+    runtime.sleep = clock.advance
     executor = TrackingExecutor()
     app = build_app(runtime, signing_secret=SIGNING_SECRET, executor=executor)
     server = ServerThread(make_server(app, runtime.db, host="127.0.0.1", port=0)).start()

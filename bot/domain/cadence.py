@@ -77,13 +77,18 @@ def first_contact_deadline(assigned_at: datetime, policy: CadencePolicy, *, tz: 
     return assigned_at + timedelta(hours=policy.first_contact_hours)
 
 
-def deadline_stage(deadline: datetime, now: datetime, policy: DeadlinePolicy) -> str | None:
-    """A passed deadline with nothing logged: ``remind`` the rep after the grace period, then
-    ``escalate`` to the supervisors once the escalation period has passed too (DOMAIN §7)."""
+def deadline_stage(deadline: datetime, now: datetime, policy: DeadlinePolicy, *, grace: bool = True) -> str | None:
+    """A passed deadline with nothing logged: ``remind`` the rep, then ``escalate`` to the
+    supervisors ``escalate_after_hours`` later (DOMAIN §7).
+
+    A planned next step gets ``next_step_grace_hours`` to be logged before the reminder
+    (``grace``); a first-contact deadline already is the grace, so its reminder comes at once.
+    """
     overdue = now - deadline
-    if overdue >= timedelta(hours=policy.next_step_grace_hours + policy.escalate_after_hours):
+    waited = timedelta(hours=policy.next_step_grace_hours if grace else 0)
+    if overdue >= waited + timedelta(hours=policy.escalate_after_hours):
         return "escalate"
-    if overdue >= timedelta(hours=policy.next_step_grace_hours):
+    if overdue >= waited:
         return "remind"
     return None
 

@@ -123,3 +123,31 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
             deleted=bool(user.get("deleted")),
             now=now,
         )
+
+
+@dataclass(frozen=True)
+class Profile:
+    tz: str | None
+    lang: Lang | None
+    deleted: bool
+
+
+def user_profiles(runtime: Runtime, user_ids: list[str], *, now: datetime, refresh_limit: int = 50) -> dict[str, Profile]:
+    """Time zone, language and whether the account is deactivated, for many users at once.
+
+    Cached copies younger than the TTL are used as they are; up to ``refresh_limit`` missing or
+    stale ones are asked of Slack (users.info is rate-limited), the rest keep their old copy.
+    """
+    with runtime.db.read() as session:
+        cached = queries.slack_users(session=session, user_ids=user_ids)
+    stale = [u for u in user_ids if u not in cached or now - cached[u].fetched_at >= USER_CACHE_TTL]
+    for user_id in stale[:refresh_limit]:
+        refresh_user(runtime, user_id, now=now)
+    if stale:
+        with runtime.db.read() as session:
+            cached = queries.slack_users(session=session, user_ids=user_ids)
+    return {
+        u: Profile(tz=cached[u].tz, lang=lang_from_locale(cached[u].locale), deleted=cached[u].deleted)
+        if u in cached else Profile(tz=None, lang=None, deleted=False)
+        for u in user_ids
+    }

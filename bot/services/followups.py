@@ -222,6 +222,10 @@ def _apply_to_customer(session: Session, customer: Customer, followup: FollowUp,
         customer.last_contact_at = followup.occurred_at
         customer.last_stage = followup.stage or customer.last_stage
     customer.next_step_at = pending_next_step(customer.next_step_at, followup)
+    if followup.next_step_at is not None:
+        customer.next_step = followup.next_step
+    elif customer.next_step_at is None:
+        customer.next_step = None
     customer.updated_at = now
     cadence.recompute(runtime, customer)
 

@@ -43,7 +43,9 @@ class Outgoing:
     ts: str | None = None
 
 
-def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
+def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = False) -> None:
+    """Queue a message; ``skip`` records that the decision was taken and nothing needs sending
+    (a due list with nothing due), so the same duty does not decide it again."""
     queries.enqueue_message(
         session=session,
         values={
@@ -51,7 +53,7 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime) -> None:
             "method": message.method,
             "channel": message.channel,
             "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts},
-            "state": "pending",
+            "state": "skipped" if skip else "pending",
             "attempts": 0,
             "created_at": now,
             "not_before": now,
@@ -69,9 +71,33 @@ def deliver_keys(runtime: Runtime, keys: Iterable[str]) -> None:
 
 def deliver_due(runtime: Runtime) -> int:
     """Deliver every pending message whose time has come; returns how many were sent."""
-    with runtime.db.read() as session:
-        ids = queries.due_outbox_ids(session=session, now=runtime.now())
-    return deliver(runtime, ids)
+    sent = 0
+    while True:
+        with runtime.db.read() as session:
+            ids = queries.due_outbox_ids(session=session, now=runtime.now())
+        if not ids:
+            return sent
+        delivered = deliver(runtime, ids)
+        sent += delivered
+        if delivered == 0:
+            return sent
+
+
+def drain(runtime: Runtime, *, max_wait: timedelta = timedelta(minutes=10)) -> int:
+    """Deliver everything pending, waiting out ``Retry-After`` and back-offs, for at most ``max_wait``.
+
+    For a fan-out (the morning's digests): what is still pending after ``max_wait`` stays in the
+    outbox for the next run, with the reason recorded.
+    """
+    give_up = runtime.now() + max_wait
+    sent = deliver_due(runtime)
+    while True:
+        with runtime.db.read() as session:
+            wake = queries.next_outbox_time(session=session)
+        if wake is None or wake > give_up:
+            return sent
+        runtime.sleep(max((wake - runtime.now()).total_seconds(), 0.0))
+        sent += deliver_due(runtime)
 
 
 def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
@@ -92,8 +118,13 @@ def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
             if message.method == "chat.update" and target_ts is None:
                 request = session.get(ApprovalRequest, message.approval_request_id)
                 if request is None or request.message_ts is None:
-                    # The message to edit is not posted yet: it goes once that post is recorded.
-                    message.not_before, message.attempts = now, message.attempts - 1
+                    post = queries.outbox_message_by_key(session=session, key=f"approval:{message.approval_request_id}:post")
+                    message.attempts -= 1
+                    if post is None or post.state != "pending":
+                        message.state, message.last_error = "dropped", "the message to edit was never posted"
+                    else:
+                        # Not posted yet: it goes once that post is recorded, or when the post is retried.
+                        message.not_before = max(post.not_before, now)
                     continue
                 channel, target_ts = request.channel or channel, request.message_ts
             batch.append((message_id, message.method, channel, dict(message.payload), message.attempts, target_ts))

@@ -45,3 +45,7 @@ SUGGESTION_BLOCK = "grade_suggestion"
 DEAL_VIEW = "deal"
 DEAL_COMMENT_VIEW = "deal_comment"
 DEAL_COMMENT = "deal_comment"
+
+# Due lists
+SNOOZE = "due_snooze"
+SNOOZE_VIEW = "snooze"

@@ -161,3 +161,8 @@ def test_objections_are_answered_within_24_hours(hours: int, overdue: bool) -> N
                                               (at(2026, 11, 23, 23), True)])
 def test_digest_time(local: datetime, ready: bool) -> None:
     assert digest_time(local) is ready
+
+
+@pytest.mark.parametrize(("hours", "stage"), [(0, "remind"), (23.9, "remind"), (24, "escalate")])
+def test_first_contact_deadlines_remind_at_once(hours: float, stage: str) -> None:
+    assert deadline_stage(NOW - timedelta(hours=hours), NOW, DeadlinePolicy(), grace=False) == stage

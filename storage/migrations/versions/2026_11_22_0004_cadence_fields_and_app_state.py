@@ -26,6 +26,7 @@ def upgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_reason", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("next_step_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("next_step", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("last_stage", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("snoozed_until", sa.DateTime(), nullable=True))
         batch_op.create_index("ix_customers_owner_due", ["owner_id", "next_due_at"], unique=False)
@@ -43,6 +44,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_owner_due")
+        batch_op.drop_column("next_step")
         batch_op.drop_column("snoozed_until")
         batch_op.drop_column("last_stage")
         batch_op.drop_column("next_step_at")

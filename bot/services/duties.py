@@ -1,0 +1,306 @@
+"""The scheduled duties (DOMAIN §6, §7, §9, §13): each is a function of ``(runtime, now)``.
+
+A duty decides what should be said at ``now`` and queues it in the outbox under a key naming
+the duty, the recipient, the customer and the period, so running a duty twice, in two
+processes at once, or again after downtime never says the same thing twice. It returns how
+many messages it queued. Delivery is the outbox's job.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import TeamConfig
+from bot.domain.cadence import (
+    deadline_stage,
+    digest_time,
+    first_contact_deadline,
+    long_silence,
+    objection_overdue,
+    over_contacted,
+)
+from bot.domain.calendar import add_months, is_working_day
+from bot.domain.dates import format_when
+from bot.i18n import Lang, t
+from bot.runtime import Runtime
+from bot.services import grades
+from bot.services.directory import team_language, user_profiles
+from bot.services.duelist import due_lists
+from bot.services.outbox import Outgoing, enqueue
+from bot.views.blocks import actions, button, context, header, section
+from bot.views.duelist import due_list_message
+from bot.views.ids import LOG_FOLLOWUP
+from storage import queries
+from storage.models import Customer, DueItem
+
+OBJECTION_LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    run: Callable[[Runtime, datetime], int]
+
+
+def _lang(runtime: Runtime, team: TeamConfig) -> Lang:
+    return team_language(runtime.config, team)
+
+
+def _when(at: datetime, team: TeamConfig, lang: Lang) -> str:
+    return format_when(at, tz=team.timezone, lang=lang)
+
+
+def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped: list[str] = ()) -> int:
+    """Queue decided messages in one transaction; returns how many were new."""
+    if not messages and not skipped:
+        return 0
+    with runtime.db.write(background=True) as session:
+        known = set(queries.existing_outbox_keys(session=session, keys=[m.key for m in messages]))
+        for message in messages:
+            enqueue(session, message, now=now)
+        for key in skipped:
+            enqueue(session, Outgoing(key=key, channel="-", text=""), now=now, skip=True)
+    return len([m for m in messages if m.key not in known])
+
+
+# Daily due lists -----------------------------------------------------------------------------------
+
+
+def daily_due_lists(runtime: Runtime, now: datetime) -> int:
+    """09:00 in each rep's own time zone, on the team's working days: one digest, or nothing if nothing is due.
+
+    Reps whose Slack account is deactivated get nothing (Slack would accept the message silently)
+    and their supervisor channel is told once that their customers need a new owner.
+    """
+    members = {user: team for team in runtime.config.teams for user in [*team.reps, *team.supervisors]}
+    profiles = user_profiles(runtime, list(members), now=now)
+    candidates: dict[str, str] = {}
+    for user, team in members.items():
+        tz = profiles[user].tz or team.timezone
+        local = now.astimezone(ZoneInfo(tz))
+        if is_working_day(local.date(), team.holidays) and digest_time(local):
+            candidates[f"digest:{user}:{local.date().isoformat()}"] = user
+    with runtime.db.read() as session:
+        done = set(queries.existing_outbox_keys(session=session, keys=list(candidates)))
+    todo = {key: who for key, who in candidates.items() if key not in done}
+    messages: list[Outgoing] = []
+    skipped: list[str] = []
+    deactivated = [user for user in todo.values() if profiles[user].deleted]
+    for user in deactivated:
+        team = members[user]
+        with runtime.db.read() as session:
+            count = queries.count_live_customers(session=session, owner_id=user)
+        messages.append(Outgoing(key=f"deactivated:{user}", channel=team.supervisor_channel,
+                                 text=t("deactivated_notice", _lang(runtime, team), user=user, count=count)))
+    owners = {user: profiles[user].tz or members[user].timezone for user in todo.values()
+              if not profiles[user].deleted}
+    lists = due_lists(runtime, owners=owners, now=now)
+    for key, user in todo.items():
+        if profiles[user].deleted:
+            skipped.append(key)
+            continue
+        due = lists[user]
+        if due.empty:
+            skipped.append(key)
+            continue
+        lang = profiles[user].lang or _lang(runtime, members[user])
+        day_text = format_when(now, tz=owners[user], lang=lang).split(",")[0]
+        text, blocks = due_list_message(lang, due, tz=owners[user], day=day_text)
+        messages.append(Outgoing(key=key, channel=user, text=text, blocks=blocks))
+    return _queue(runtime, messages, now, skipped=skipped)
+
+
+# Deadlines and escalations -------------------------------------------------------------------------
+
+
+def deadline_reminders(runtime: Runtime, now: datetime) -> int:
+    """Next steps and first contacts past their deadline: remind the rep, then tell the supervisors."""
+    messages: list[Outgoing] = []
+    shortest = min(t.policy.deadlines.next_step_grace_hours for t in runtime.config.teams)
+    first = min(t.policy.cadence.first_contact_hours for t in runtime.config.teams)
+    with runtime.db.read() as session:
+        steps = queries.missed_next_steps(session=session, before=now - timedelta(hours=shortest))
+        uncontacted = queries.never_contacted(session=session, assigned_before=now - timedelta(hours=min(first, 24)))
+    for customer in steps:
+        team = runtime.team_by_id(customer.team_id)
+        assert customer.next_step_at is not None
+        stage = deadline_stage(customer.next_step_at, now, team.policy.deadlines)
+        if stage is None:
+            continue
+        lang = _lang(runtime, team)
+        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                  "step": customer.next_step or "—", "when": _when(customer.next_step_at, team, lang),
+                  "hours": int((now - customer.next_step_at).total_seconds() // 3600)}
+        period = customer.next_step_at.isoformat()
+        messages.append(_rep_reminder(customer, f"remind:next_step:{customer.id}:{period}",
+                                      t("remind_next_step", lang, **values), lang))
+        if stage == "escalate":
+            messages.append(Outgoing(key=f"escalate:next_step:{customer.id}:{period}", channel=team.supervisor_channel,
+                                     text=t("escalate_next_step", lang, **values)))
+    for customer in uncontacted:
+        team = runtime.team_by_id(customer.team_id)
+        policy = team.policy
+        deadline = first_contact_deadline(customer.created_at, policy.cadence, tz=team.timezone, holidays=team.holidays)
+        stage = deadline_stage(deadline, now, policy.deadlines, grace=False)
+        if stage is None:
+            continue
+        lang = _lang(runtime, team)
+        limit = (t("limit_working_days", lang, days=policy.cadence.first_contact_working_days)
+                 if policy.cadence.first_contact_working_days else
+                 t("limit_hours", lang, hours=policy.cadence.first_contact_hours))
+        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                  "when": _when(deadline, team, lang), "assigned": _when(customer.created_at, team, lang),
+                  "limit": limit}
+        messages.append(_rep_reminder(customer, f"remind:first_contact:{customer.id}",
+                                      t("remind_first_contact", lang, **values), lang))
+        if stage == "escalate":
+            messages.append(Outgoing(key=f"escalate:first_contact:{customer.id}", channel=team.supervisor_channel,
+                                     text=t("escalate_first_contact", lang, **values)))
+    return _queue(runtime, messages, now)
+
+
+def _rep_reminder(customer: Customer, key: str, text: str, lang: Lang) -> Outgoing:
+    blocks = [section(text), actions(f"remind_{customer.id}",
+                                     button(t("log_followup", lang), LOG_FOLLOWUP, str(customer.id), "primary"))]
+    return Outgoing(key=key, channel=customer.owner_id, text=text, blocks=blocks)
+
+
+# Alerts ------------------------------------------------------------------------------------------------
+
+
+def alerts(runtime: Runtime, now: datetime) -> int:
+    """Long silence of A customers, over-contact of D customers, objections left unanswered."""
+    messages: list[Outgoing] = []
+    shortest = min(t.policy.alerts.a_silence_days for t in runtime.config.teams)
+    with runtime.db.read() as session:
+        silent = queries.silent_customers(session=session, grade="A", since=now - timedelta(days=shortest))
+    for customer in silent:
+        team = runtime.team_by_id(customer.team_id)
+        if not long_silence(customer.grade, customer.last_contact_at, customer.created_at, now, team.policy.alerts):
+            continue
+        lang = _lang(runtime, team)
+        last = customer.last_contact_at
+        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                  "last": _when(last, team, lang) if last else t("never", lang),
+                  "days": (now - (last or customer.created_at)).days, "limit": team.policy.alerts.a_silence_days}
+        messages.append(Outgoing(key=f"alert:a_silence:{customer.id}:{last.isoformat() if last else 'never'}",
+                                 channel=team.supervisor_channel, text=t("alert_a_silence", lang, **values)))
+    for team in runtime.config.teams:
+        zone = ZoneInfo(team.timezone)
+        local = now.astimezone(zone)
+        month_start = datetime.combine(local.date().replace(day=1), time(0, 0), zone)
+        with runtime.db.read() as session:
+            counts = queries.followup_counts_since(session=session, team_id=runtime.team_ids[team.name], grade="D",
+                                                   since=month_start, until=now)
+        lang = _lang(runtime, team)
+        for customer, count in counts:
+            if not over_contacted(customer.grade, count, team.policy.alerts):
+                continue
+            values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                      "count": count, "month": local.strftime("%Y-%m"), "limit": team.policy.alerts.d_max_followups_per_month}
+            text = t("alert_over_contact", lang, **values)
+            period = local.strftime("%Y-%m")
+            messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:rep", channel=customer.owner_id,
+                                     text=text))
+            messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:channel",
+                                     channel=team.supervisor_channel, text=text))
+    with runtime.db.read() as session:
+        objections = queries.unanswered_objections(session=session, since=now - OBJECTION_LOOKBACK, until=now)
+    for followup, customer in objections:
+        team = runtime.team_by_id(customer.team_id)
+        if not objection_overdue(followup.occurred_at, now, team.policy.deadlines):
+            continue
+        lang = _lang(runtime, team)
+        text = t("remind_objection", lang, number=customer.number, company=customer.company,
+                 when=_when(followup.occurred_at, team, lang), objection=(followup.objection or "")[:300],
+                 hours=team.policy.deadlines.objection_answer_hours)
+        messages.append(_rep_reminder(customer, f"remind:objection:{followup.id}", text, lang))
+    return _queue(runtime, messages, now)
+
+
+# Weekly supervisor digest --------------------------------------------------------------------------
+
+
+def weekly_digests(runtime: Runtime, now: datetime) -> int:
+    """Monday 09:00 team time: per rep, last week's follow-ups, late logs, overdue, missed steps, over-contact."""
+    messages: list[Outgoing] = []
+    for team in runtime.config.teams:
+        zone = ZoneInfo(team.timezone)
+        local = now.astimezone(zone)
+        if local.weekday() != 0 or not digest_time(local):
+            continue
+        week_end = datetime.combine(local.date(), time(0, 0), zone)
+        week_start = week_end - timedelta(days=7)
+        team_id = runtime.team_ids[team.name]
+        month_start = datetime.combine(local.date().replace(day=1), time(0, 0), zone)
+        with runtime.db.read() as session:
+            logged = queries.followup_stats(session=session, team_id=team_id, since=week_start, until=week_end)
+            overdue = queries.overdue_customers(session=session, team_id=team_id, now=now)
+            missed = queries.missed_next_steps(session=session, before=now - timedelta(
+                hours=team.policy.deadlines.next_step_grace_hours), team_id=team_id)
+            over = queries.followup_counts_since(session=session, team_id=team_id, grade="D", since=month_start,
+                                                 until=now)
+        lang = _lang(runtime, team)
+        overdue_by = Counter(c.owner_id for c in overdue)
+        missed_by = Counter(c.owner_id for c in missed)
+        over_by = Counter(c.owner_id for c, n in over if over_contacted("D", n, team.policy.alerts))
+        lines = []
+        for rep in [*team.reps, *[s for s in team.supervisors if s not in team.reps]]:
+            count, late = logged.get(rep, (0, 0))
+            lines.append(t("weekly_rep", lang, user=rep, logged=count, late=late, overdue=overdue_by[rep],
+                           missed=missed_by[rep], over=over_by[rep]))
+        title = t("weekly_title", lang, team=team.name, day=week_start.date().isoformat())
+        blocks = [header(title), section("\n".join(lines)), section(t("weekly_attention", lang))]
+        attention = sorted(overdue, key=lambda c: c.next_due_at or now)[:10]
+        if attention:
+            blocks.append(section("\n".join(
+                t("weekly_attention_line", lang, number=c.number, company=c.company, owner=c.owner_id,
+                  when=_when(c.next_due_at or now, team, lang)) for c in attention)))
+            if len(overdue) > len(attention):
+                blocks.append(context(t("due_more", lang, count=len(overdue) - len(attention))))
+        else:
+            blocks.append(context(t("weekly_all_good", lang)))
+        messages.append(Outgoing(key=f"weekly:{team.name}:{local.date().isoformat()}", channel=team.supervisor_channel,
+                                 text=title, blocks=blocks))
+    return _queue(runtime, messages, now)
+
+
+# Due items -----------------------------------------------------------------------------------------
+
+
+def reactivations(runtime: Runtime, now: datetime) -> int:
+    """A paused customer's reactivation item that came due schedules the next quarter's."""
+    created = 0
+    with runtime.db.write(background=True) as session:
+        for item, customer in queries.due_reactivations(session=session, now=now):
+            team = runtime.team_by_id(customer.team_id)
+            zone = ZoneInfo(team.timezone)
+            nxt = add_months(item.due_at.astimezone(zone).date(), team.policy.cadence.paused_reactivation_months)
+            due = datetime.combine(nxt, time(9, 0), zone)
+            created += queries.insert_ignoring_conflict(session, DueItem, {
+                "key": f"reactivation:{customer.id}:{nxt.isoformat()}", "customer_id": customer.id,
+                "owner_id": customer.owner_id, "kind": "reactivation", "due_at": due, "note": item.note,
+                "created_at": now,
+            })
+            queries.close_older_due_items(session=session, customer_id=customer.id, kind="reactivation",
+                                          before=item.due_at, at=now, resolution="next_quarter")
+    return created
+
+
+DUTIES = (
+    Duty("daily-due-lists", daily_due_lists),
+    Duty("deadlines", deadline_reminders),
+    Duty("alerts", alerts),
+    Duty("weekly-digest", weekly_digests),
+    Duty("quarterly-regrade", grades.create_regrade_items),
+    Duty("reactivation", reactivations),
+)
+
+
+def run_duties(runtime: Runtime, now: datetime) -> dict[str, int]:
+    """Run every duty once at ``now`` (each is idempotent); returns what each decided."""
+    return {duty.id: duty.run(runtime, now) for duty in DUTIES}

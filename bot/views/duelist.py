@@ -1,0 +1,49 @@
+"""Block Kit for due lists: one digest a day, within Slack's 50 blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.dates import format_when
+from bot.i18n import Lang, t
+from bot.services.duelist import DueEntry, DueList
+from bot.views import ids
+from bot.views.blocks import actions, button, context, header, section
+
+MAX_ITEMS = 15  # two blocks an item, inside Slack's 50 blocks a message
+
+
+def why(entry: DueEntry, lang: Lang) -> str:
+    if entry.why == "cadence":
+        if entry.grade:
+            return t("why_cadence", lang, days=entry.days or "?", grade=entry.grade)
+        return t("why_cadence_status", lang, days=entry.days or "?")
+    return t(f"why_{entry.why}", lang, note=entry.note or "")
+
+
+def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
+                     max_items: int = MAX_ITEMS) -> tuple[str, list[dict[str, Any]]]:
+    title = t("due_title", lang, day=day)
+    blocks: list[dict[str, Any]] = [header(title)]
+    if due.empty:
+        blocks.append(section(t("due_nothing", lang)))
+        return title, blocks
+    shown = 0
+    for key, entries in (("due_overdue", due.overdue), ("due_today", due.today), ("due_upcoming", due.upcoming)):
+        if not entries:
+            continue
+        blocks.append(section(t(key, lang, count=len(entries))))
+        for entry in entries:
+            if shown >= max_items:
+                break
+            shown += 1
+            blocks.append(section(t("due_line", lang, number=entry.number, company=entry.company,
+                                    grade=entry.grade or t("ungraded", lang), status=t(f"status_{entry.status}", lang),
+                                    why=why(entry, lang), when=format_when(entry.due_at, tz=tz, lang=lang)),
+                                  block_id=f"due_{shown}"))
+            blocks.append(actions(f"due_actions_{shown}",
+                                  button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(entry.customer_id), "primary"),
+                                  button(t("snooze", lang), ids.SNOOZE, str(entry.customer_id))))
+    if len(due) > shown:
+        blocks.append(context(t("due_more", lang, count=len(due) - shown)))
+    return f"{title}: {len(due)}", blocks
