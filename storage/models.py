@@ -281,6 +281,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     not_before: Mapped[datetime]
+    # Set while a process is sending it; a crashed sender's claim expires and the message is retried.
+    claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     result_ts: Mapped[str | None] = mapped_column(String(40))
     # When set, the delivered message's ts is written to this approval request.

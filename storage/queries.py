@@ -38,6 +38,15 @@ def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[s
     return session.execute(statement).first() is not None
 
 
+def upsert(session: Session, model: type[Base], values: dict[str, Any], *, key: list[str]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE on either database: safe when two processes race."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in key}
+    session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
+
+
 # Users -------------------------------------------------------------------------------------------
 
 
@@ -58,9 +67,8 @@ def save_slack_user(
     *, session: Session, user_id: str, tz: str | None, locale: str | None, real_name: str | None,
     deleted: bool, now: datetime,
 ) -> None:
-    row = session.get(SlackUserCache, user_id) or SlackUserCache(slack_user_id=user_id)
-    row.tz, row.locale, row.real_name, row.deleted, row.fetched_at = tz, locale, real_name, deleted, now
-    session.add(row)
+    upsert(session, SlackUserCache, {"slack_user_id": user_id, "tz": tz, "locale": locale, "real_name": real_name,
+                                     "deleted": deleted, "fetched_at": now}, key=["slack_user_id"])
 
 
 # Teams and numbers -------------------------------------------------------------------------------
@@ -349,7 +357,11 @@ def due_outbox_ids(*, session: Session, now: datetime, limit: int = 500) -> list
     return list(
         session.scalars(
             select(OutboxMessage.id)
-            .where(OutboxMessage.state == "pending", OutboxMessage.not_before <= now)
+            .where(
+                OutboxMessage.state == "pending",
+                OutboxMessage.not_before <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -372,8 +384,14 @@ def outbox_message_by_key(*, session: Session, key: str) -> OutboxMessage | None
     return session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
 
 
-def next_outbox_time(*, session: Session) -> datetime | None:
-    return session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == "pending"))
+def next_outbox_time(*, session: Session, now: datetime) -> datetime | None:
+    """When the next pending message may be retried; messages another process is sending don't count."""
+    return session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.state == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
+    )
 
 
 def claim_outbox_message(*, session: Session, message_id: int, now: datetime, lease_until: datetime) -> bool:
@@ -384,8 +402,9 @@ def claim_outbox_message(*, session: Session, message_id: int, now: datetime, le
             OutboxMessage.id == message_id,
             OutboxMessage.state == "pending",
             OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
         )
-        .values(not_before=lease_until, attempts=OutboxMessage.attempts + 1)
+        .values(claimed_until=lease_until, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -400,9 +419,7 @@ def get_state(*, session: Session, key: str) -> str | None:
 
 
 def set_state(*, session: Session, key: str, value: str) -> None:
-    row = session.get(AppState, key) or AppState(key=key, value=value)
-    row.value = value
-    session.add(row)
+    upsert(session, AppState, {"key": key, "value": value}, key=["key"])
 
 
 def customers_after(*, session: Session, after_id: int, limit: int) -> list[Customer]:

@@ -25,3 +25,33 @@ def make_customer(bot: Bot, owner: str, company: str, *, contact: str = "Wang We
     saved = leads.submit_lead(bot.runtime, actor=actor, lead=lead, request_key=f"factory:{next(_keys)}")
     deliver_keys(bot.runtime, saved.outbox_keys)  # the registration review reaches the channel, as in real use
     return saved.customer_id
+
+
+def log_followup(bot: Bot, author: str, customer_id: int, *, at: Any = None, stage: str | None = None,
+                 next_step_at: Any = None, next_step: str | None = None, objection: str | None = None,
+                 answer: str | None = None) -> None:
+    """A follow-up that happened at ``at`` and was logged then (the clock is moved there and back)."""
+    from bot.services.followups import FollowUpInput
+    from bot.services.followups import log_followup as log
+
+    actor = resolve_actor(bot.runtime.config, author)
+    assert actor is not None
+    when = at or bot.clock.now
+    saved, bot.clock.now = bot.clock.now, when
+    try:
+        data = FollowUpInput(customer_id=customer_id, method="phone", occurred_at=when, stage=stage, notes="call",
+                             next_step=next_step or ("next" if next_step_at else None), next_step_at=next_step_at,
+                             objection=objection, objection_answer=answer)
+        log(bot.runtime, actor=actor, data=data, request_key=f"factory:{next(_keys)}", tz="Asia/Shanghai")
+    finally:
+        bot.clock.now = saved
+
+
+def set_grade(bot: Bot, customer_id: int, grade: str) -> None:
+    from bot.services import cadence
+    from storage.models import Customer
+
+    with bot.db.write() as session:
+        customer = session.get(Customer, customer_id)
+        customer.grade = grade
+        cadence.recompute(bot.runtime, customer)

@@ -93,7 +93,7 @@ def drain(runtime: Runtime, *, max_wait: timedelta = timedelta(minutes=10)) -> i
     sent = deliver_due(runtime)
     while True:
         with runtime.db.read() as session:
-            wake = queries.next_outbox_time(session=session)
+            wake = queries.next_outbox_time(session=session, now=runtime.now())
         if wake is None or wake > give_up:
             return sent
         runtime.sleep(max((wake - runtime.now()).total_seconds(), 0.0))
@@ -120,6 +120,7 @@ def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
                 if request is None or request.message_ts is None:
                     post = queries.outbox_message_by_key(session=session, key=f"approval:{message.approval_request_id}:post")
                     message.attempts -= 1
+                    message.claimed_until = None
                     if post is None or post.state != "pending":
                         message.state, message.last_error = "dropped", "the message to edit was never posted"
                     else:
@@ -145,6 +146,7 @@ def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
                 _record_failure(message, error, attempts, now=runtime.now())
                 continue
             message.state, message.sent_at, message.result_ts = "sent", runtime.now(), response.get("ts")
+            message.claimed_until = None
             message.last_error = None
             if message.approval_request_id is not None and message.method == "chat.postMessage":
                 request = session.get(ApprovalRequest, message.approval_request_id)
@@ -167,6 +169,7 @@ def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], 
 
 
 def _record_failure(message: OutboxMessage, exc: SlackApiError, attempts: int, *, now: datetime) -> None:
+    message.claimed_until = None
     status = exc.response.status_code
     error = exc.response.get("error") if isinstance(exc.response.data, dict) else str(exc.response.data)
     retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
