@@ -125,3 +125,40 @@ def test_serve_answers_slack_and_healthz(tmp_path: Path, fake_slack) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_jobs_run_at_an_instant_delivers_the_digests(tmp_path: Path, fake_slack) -> None:
+    """`followup-bot jobs run --now …` for cron: every duty at that instant, once, even when run twice."""
+    db_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake_slack.url, "FOLLOWUP_CONFIG": str(TEAMS_FILE),
+           "DATABASE_URL": db_url}
+    from datetime import UTC, datetime
+
+    from bot.app import build_runtime
+    from bot.settings import Settings
+    from tests.factories import make_customer
+
+    class Seed:  # what make_customer needs of the test bot
+        def __init__(self) -> None:
+            self.runtime = build_runtime(Settings(_env_file=None, slack_bot_token="xoxb-test-token",
+                                                  slack_api_url=fake_slack.url, database_url=db_url,
+                                                  followup_config=TEAMS_FILE))
+            self.clock = type("C", (), {"now": datetime(2026, 11, 20, 2, tzinfo=UTC)})()
+
+    seed = Seed()
+    seed.runtime.clock = lambda: seed.clock.now
+    make_customer(seed, "U0REP1", "Cron Co")  # type: ignore[arg-type]
+    seed.runtime.db.dispose()
+    fake_slack.reset()
+    first = run("jobs", "run", "--now", "2026-11-23T09:00:00+08:00", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "daily-due-lists 1" in first.stdout
+    second = run("jobs", "run", "--now", "2026-11-23T09:05:00+08:00", env=env, cwd=tmp_path)
+    assert "daily-due-lists 0" in second.stdout
+    digests = [c for c in fake_slack.calls_to("chat.postMessage") if c.args["text"].startswith("Your follow-ups")]
+    assert [c.args["channel"] for c in digests] == ["U0REP1"]
+
+
+def test_jobs_run_refuses_an_instant_without_offset(tmp_path: Path) -> None:
+    result = run("jobs", "run", "--now", "2026-11-23T09:00:00", env={"SLACK_BOT_TOKEN": "xoxb-1-real"}, cwd=tmp_path)
+    assert result.returncode == 2 and "has no UTC offset" in result.stderr
