@@ -438,6 +438,99 @@ CATALOG: dict[str, dict[str, str]] = {
     "weekly_attention_line": {"en": "*{number}* · {company} (<@{owner}>) — overdue since {when}",
                               "zh-CN": "*{number}* · {company}（<@{owner}>）— 自 {when} 起逾期"},
     "weekly_all_good": {"en": "No customer is overdue. :white_check_mark:", "zh-CN": "没有逾期客户。:white_check_mark:"},
+
+    # Issues
+    "issue_title": {"en": "Complaint / issue", "zh-CN": "投诉/问题"},
+    "f_issue_category": {"en": "Category", "zh-CN": "Category 类别"},
+    "f_issue_complaint": {"en": "Complaint", "zh-CN": "Complaint 是否投诉"},
+    "f_issue_complaint_hint": {"en": "A complaint must be answered within 2 hours.", "zh-CN": "投诉须在 2 小时内响应。"},
+    "issue_is_complaint": {"en": "This is a complaint", "zh-CN": "这是客户投诉"},
+    "f_issue_severity": {"en": "Severity", "zh-CN": "Severity 严重程度"},
+    "f_issue_description": {"en": "Description", "zh-CN": "Description 问题描述"},
+    "severity_normal": {"en": "Normal (response within 24 h)", "zh-CN": "一般（24 小时内响应）"},
+    "severity_complex": {"en": "Complex (solution within 48 h)", "zh-CN": "复杂（48 小时内给出方案）"},
+    "issue_cat_quality": {"en": "Quality", "zh-CN": "质量"},
+    "issue_cat_logistics": {"en": "Logistics", "zh-CN": "物流"},
+    "issue_cat_after_sales": {"en": "After-sales support", "zh-CN": "售后服务"},
+    "issue_cat_billing": {"en": "Billing", "zh-CN": "账单"},
+    "issue_cat_other": {"en": "Other", "zh-CN": "其他"},
+    "issue_complaint": {"en": "Complaint", "zh-CN": "投诉"},
+    "issue_issue": {"en": "Issue", "zh-CN": "问题"},
+    "issue_facts": {"en": "*{category}* · {severity} · owner <@{owner}> · reported by <@{user}>",
+                    "zh-CN": "*{category}* · {severity} · 负责人 <@{owner}> · 登记人 <@{user}>"},
+    "issue_deadline_response": {"en": ":hourglass: Response due {when}", "zh-CN": ":hourglass: 须于 {when} 前响应"},
+    "issue_deadline_solution": {"en": ":hourglass: Solution due {when}", "zh-CN": ":hourglass: 须于 {when} 前给出方案"},
+    "issue_responded_line": {"en": "Responded by <@{user}> · {when}", "zh-CN": "<@{user}> 已响应 · {when}"},
+    "issue_resolved_line": {"en": ":white_check_mark: *Resolved* by <@{user}> · {when}\n{resolution}\n"
+                            "*Customer satisfaction:* {satisfaction}/5",
+                            "zh-CN": ":white_check_mark: *已解决* · <@{user}> · {when}\n{resolution}\n*客户满意度：* {satisfaction}/5"},
+    "responded": {"en": "Responded", "zh-CN": "已响应"},
+    "resolved": {"en": "Resolved", "zh-CN": "已解决"},
+    "resolve_title": {"en": "Resolve", "zh-CN": "解决问题"},
+    "f_resolution": {"en": "Resolution", "zh-CN": "Resolution 解决方案"},
+    "report_issue": {"en": "Report issue", "zh-CN": "登记问题"},
+    "issue_dm_owner": {"en": ":rotating_light: {number}: <@{user}> reported an issue for *{customer}* · {company}. {deadline}.",
+                       "zh-CN": ":rotating_light: {number}：<@{user}> 为 *{customer}* · {company} 登记了问题。{deadline}。"},
+    "issue_reported": {"en": ":memo: Issue {number} recorded for *{customer}* · {company}. {deadline}.",
+                       "zh-CN": ":memo: 已为 *{customer}* · {company} 登记问题 {number}。{deadline}。"},
+    "issue_not_yours": {"en": "Only the customer's owner or a supervisor of {team} can handle this issue.",
+                        "zh-CN": "只有客户负责人或 {team} 的主管可以处理该问题。"},
+    "issue_not_found": {"en": "That issue no longer exists.", "zh-CN": "该问题记录不存在。"},
+    "issue_already_resolved": {"en": "{number} is already resolved.", "zh-CN": "{number} 已解决。"},
+    "escalate_issue": {
+        "en": ":rotating_light: *{kind} {number} missed its deadline* — *{customer}* · {company} (owner <@{owner}>): "
+        "{what} was due {when}; reported {reported}. Rule: complaints answered within {complaint} h, issues within "
+        "{normal} h, complex issues solved within {complex} h.",
+        "zh-CN": ":rotating_light: *{kind} {number} 已逾期* — *{customer}* · {company}（负责人 <@{owner}>）："
+        "{what}应于 {when} 完成；登记于 {reported}。规则：投诉 {complaint} 小时内响应，一般问题 {normal} 小时内响应，"
+        "复杂问题 {complex} 小时内解决。",
+    },
+    "issue_what_response": {"en": "a response", "zh-CN": "响应"},
+    "issue_what_solution": {"en": "a solution", "zh-CN": "解决方案"},
+    # Churn
+    "churn_header": {"en": "Churn warning: {number} · {company}", "zh-CN": "流失预警：{number} · {company}"},
+    "churn_facts": {"en": "Owner <@{owner}> · grade {grade} · {status} · last contact {last}\n*Risk score:* {score} "
+                    "(threshold {threshold})",
+                    "zh-CN": "负责人 <@{owner}> · {grade} 级 · {status} · 最近联系 {last}\n*风险分：* {score}（阈值 {threshold}）"},
+    "churn_signals": {"en": "*Why:*\n{lines}", "zh-CN": "*原因：*\n{lines}"},
+    "churn_signal_line": {"en": "• {signal}: {points} points ({share}%)", "zh-CN": "• {signal}：{points} 分（{share}%）"},
+    "signal_silence": {"en": "Silence longer than the grade's cadence", "zh-CN": "超过等级跟进周期未联系"},
+    "signal_frequency_drop": {"en": "Fewer contacts than in the previous 90 days", "zh-CN": "联系频率低于前 90 天"},
+    "signal_low_satisfaction": {"en": "Low satisfaction", "zh-CN": "满意度低"},
+    "signal_complaints": {"en": "Open or late complaints", "zh-CN": "未解决或逾期的投诉"},
+    "signal_payment_delay": {"en": "Payment delay", "zh-CN": "回款延迟"},
+    "signal_competitor": {"en": "Competitor mentioned", "zh-CN": "提及竞争对手"},
+    "plan_retention": {"en": "Plan retention", "zh-CN": "制定挽回计划"},
+    "acknowledge": {"en": "Acknowledge", "zh-CN": "知悉"},
+    "mark_churned": {"en": "Mark churned", "zh-CN": "标记流失"},
+    "churn_plan_title": {"en": "Retention plan", "zh-CN": "挽回计划"},
+    "f_plan_actions": {"en": "Actions", "zh-CN": "Actions 挽回措施"},
+    "f_plan_date": {"en": "Date", "zh-CN": "Date 日期"},
+    "churn_mark_title": {"en": "Mark churned", "zh-CN": "标记流失"},
+    "churn_acknowledged_line": {"en": ":eyes: Acknowledged by <@{user}> · {when}", "zh-CN": ":eyes: <@{user}> 已知悉 · {when}"},
+    "churn_plan_line": {"en": ":clipboard: *Retention plan* by <@{user}> for {when}: {plan}",
+                        "zh-CN": ":clipboard: *挽回计划*（<@{user}>，{when}）：{plan}"},
+    "churn_outcome_line": {"en": "*Outcome:* {outcome} — {reason} · <@{user}> · {when}",
+                           "zh-CN": "*结果：* {outcome} — {reason} · <@{user}> · {when}"},
+    "outcome_churned": {"en": "churned", "zh-CN": "已流失"},
+    "outcome_retained": {"en": "retained", "zh-CN": "已挽回"},
+    "outcome_repurchase": {"en": "repurchase", "zh-CN": "已复购"},
+    "churn_cleared_note": {"en": ":white_check_mark: The risk score fell to {score}, below the threshold {threshold}: "
+                           "*{number}* is no longer flagged.",
+                           "zh-CN": ":white_check_mark: 风险分降至 {score}，低于阈值 {threshold}：*{number}* 已解除预警。"},
+    "churn_not_yours": {"en": "Only the customer's owner or a supervisor of {team} can act on this warning.",
+                        "zh-CN": "只有客户负责人或 {team} 的主管可以处理该预警。"},
+    "churn_alert_closed": {"en": "This warning is closed.", "zh-CN": "该预警已关闭。"},
+    "retention_planned_ok": {"en": ":clipboard: Retention plan saved; it is due on {when}.",
+                             "zh-CN": ":clipboard: 挽回计划已保存，{when} 到期。"},
+    "why_retention": {"en": "retention plan ({note})", "zh-CN": "挽回计划（{note}）"},
+    "why_repurchase": {"en": "contract ends soon: repurchase opportunity ({note})",
+                       "zh-CN": "合同即将到期：复购机会（{note}）"},
+    "f_contract_ends_on": {"en": "Contract end date", "zh-CN": "Contract end date 合同到期日"},
+    "f_contract_ends_on_hint": {"en": "Empty means 12 months after signing.", "zh-CN": "不填则按签约后 12 个月。"},
+    "f_payment_delay_days": {"en": "Payment delay (days)", "zh-CN": "Payment delay 回款延迟（天）"},
+    "err_whole_days": {"en": "Give a whole number of days.", "zh-CN": "请填写整数天数。"},
+    "err_past_date": {"en": "This date has already passed.", "zh-CN": "这个日期已经过去了。"},
     # Help
     "help": {
         "en": "*What I can do*\n"
@@ -451,6 +544,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup grade CL2026001` — propose a grade\n"
         "• `/followup won CL2026001` / `/followup lost CL2026001` — the deal review\n"
         "• `/followup pause CL2026001 <reason>` / `/followup resume CL2026001`\n"
+        "• `/followup issue CL2026001` — record a complaint or an issue (deadlines by severity)\n"
         "• `/followup help` — this help",
         "zh-CN": "*我能做什么*\n"
         "• `/lead [企业名]` — 登记新线索并提交审核\n"
@@ -463,6 +557,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup grade CL2026001` — 提议客户等级\n"
         "• `/followup won CL2026001` / `/followup lost CL2026001` — 成交/丢单复盘\n"
         "• `/followup pause CL2026001 <原因>` / `/followup resume CL2026001` — 暂停/恢复跟进\n"
+        "• `/followup issue CL2026001` — 登记投诉或问题（按严重程度设定时限）\n"
         "• `/followup help` — 查看帮助",
     },
     # App Home

@@ -31,6 +31,7 @@ from handlers.common import (
 from handlers.deals import open_deal_modal
 from handlers.duelist import my_due_list
 from handlers.grades import open_grade_modal
+from handlers.issues import open_issue_modal
 
 ENTRY_MARKERS = re.compile(r"[;；]|next\s*(step)?\s*[:：]|下一步|via\s|通过", re.IGNORECASE)
 # `/followup <word> CL2026001 …`, filled by register(): each returns the ephemeral answer, or what
@@ -184,8 +185,12 @@ def register(app: App, runtime: Runtime) -> None:
         customer = pauses.resume(runtime, actor=ctx.actor, reference=reference)
         return ctx.t("resumed_ok", number=customer.number, company=customer.company)
 
-    CUSTOMER_SUBCOMMANDS.update(
-        {"grade": grade, "won": deal("won"), "lost": deal("lost"), "pause": pause, "resume": resume})
+    def issue(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> Any:
+        customer = one_customer(ctx, reference)
+        return lambda: open_issue_modal(ctx, client, trigger, customer, meta.get("response_url"))
+
+    CUSTOMER_SUBCOMMANDS.update({"grade": grade, "won": deal("won"), "lost": deal("lost"), "pause": pause,
+                                 "resume": resume, "issue": issue})
 
     def quick(ctx: Context, client: WebClient, respond: Respond, trigger: str, customer: Any, entry: str,
               command: dict[str, Any], meta: dict[str, Any]) -> None:

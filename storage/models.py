@@ -351,6 +351,7 @@ class Deal(Base):
     signed_on: Mapped[date | None] = mapped_column(Date)
     expected_payment_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
+    contract_ends_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date] = mapped_column(Date)
     deal_cycle_days: Mapped[int]
     success_factors: Mapped[list[Any]] = mapped_column(default=list)
@@ -374,3 +375,73 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Issue(Base):
+    """A complaint or an issue with its deadline (DOMAIN §12)."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(20))
+    complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    severity: Mapped[str] = mapped_column(String(10))  # normal | complex
+    description: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(40))
+    reported_at: Mapped[datetime]
+    # What the deadline asks for: a response (complaints, normal issues) or a solution (complex).
+    deadline_kind: Mapped[str] = mapped_column(String(10))
+    deadline_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    responded_by: Mapped[str | None] = mapped_column(String(40))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(40))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None]
+    request_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class ChurnAlert(Base):
+    """A customer flagged warning: the score that did it, what was done, and how it ended (DOMAIN §10)."""
+
+    __tablename__ = "churn_alerts"
+    __table_args__ = (Index("ix_churn_alerts_customer_open", "customer_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    score: Mapped[float]
+    signals: Mapped[list[Any]] = mapped_column(default=list)
+    raised_at: Mapped[datetime]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(40))
+    acknowledged_at: Mapped[datetime | None]
+    plan: Mapped[str | None] = mapped_column(Text)
+    plan_due_at: Mapped[datetime | None]
+    planned_by: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(String(12))  # repurchase | retained | churned
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class ChurnArchive(Base):
+    """Churned customers' history: how long we had them and why they left (002 §七)."""
+
+    __tablename__ = "churn_archive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
+    number: Mapped[str] = mapped_column(String(60))
+    company: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str] = mapped_column(String(40))
+    grade: Mapped[str | None] = mapped_column(String(1))
+    acquired_at: Mapped[datetime]
+    churned_at: Mapped[datetime]
+    duration_days: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(40))

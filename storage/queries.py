@@ -20,6 +20,7 @@ from storage.models import (
     DueItem,
     FollowUp,
     GradeChange,
+    Issue,
     NumberSequence,
     OutboxMessage,
     ProcessedRequest,
@@ -207,6 +208,24 @@ def recent_followups(*, session: Session, customer_id: int, limit: int = 10) -> 
 
 def followup_by_request_key(*, session: Session, key: str) -> FollowUp | None:
     return session.scalars(select(FollowUp).where(FollowUp.request_key == key)).one_or_none()
+
+
+def issue_by_request_key(*, session: Session, key: str) -> Issue | None:
+    return session.scalars(select(Issue).where(Issue.request_key == key)).one_or_none()
+
+
+def overdue_issues(*, session: Session, now: datetime) -> list[tuple[Issue, Customer]]:
+    """Open issues past their deadline: no response yet, or (complex ones) no solution yet."""
+    rows = session.execute(
+        select(Issue, Customer)
+        .join(Customer, Customer.id == Issue.customer_id)
+        .where(
+            Issue.deadline_at <= now,
+            Issue.resolved_at.is_(None),
+            or_(Issue.deadline_kind == "solution", Issue.responded_at.is_(None)),
+        )
+    )
+    return [(issue, customer) for issue, customer in rows]
 
 
 def deal_by_request_key(*, session: Session, key: str) -> Deal | None:

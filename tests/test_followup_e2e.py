@@ -256,7 +256,7 @@ def test_show_the_customer_card(slack: SlackDriver, bot: Bot, acme: int) -> None
     assert len(history) == 10 and "call number 10" in str(history[0])
     assert "First call" not in text, "only the last 10"
     assert [e["text"]["text"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
-        "Log follow-up", "Propose grade"]
+        "Log follow-up", "Propose grade", "Report issue"]
 
 
 def test_show_marks_late_follow_ups(slack: SlackDriver, bot: Bot, acme: int) -> None:

@@ -62,9 +62,42 @@ class AlertPolicy(_Strict):
     d_max_followups_per_month: int = 2
 
 
+class ChurnPolicy(_Strict):
+    """The churn risk score (DOMAIN §10): weights of the signals (points at full strength) and the
+    threshold at which a customer is flagged warning."""
+
+    weights: dict[str, int] = Field(default_factory=lambda: {
+        "silence": 25, "frequency_drop": 20, "low_satisfaction": 20, "complaints": 15, "payment_delay": 10,
+        "competitor": 10,
+    })
+    threshold: int = 50
+    window_days: int = 90
+    no_cadence_days: int = 90  # silence is measured against this for customers without a cadence (D)
+    payment_delay_full_days: int = 60
+    competitor_keywords: tuple[str, ...] = ("competitor", "cheaper", "switching", "another vendor", "竞品",
+                                            "竞争对手", "报价更低", "更便宜", "换供应商")
+
+
+class IssuePolicy(_Strict):
+    """Complaint and issue deadlines (DOMAIN §12)."""
+
+    complaint_response_hours: int = 2
+    normal_response_hours: int = 24
+    complex_solution_hours: int = 48
+
+
+class RepurchasePolicy(_Strict):
+    contract_months: int = 12  # a won contract's term when no end date is given
+    days_before_end: int = 30
+    min_satisfaction: int = 4
+
+
 class Policy(_Strict):
     cadence: CadencePolicy = Field(default_factory=CadencePolicy)
     deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
     grades: GradePolicy = Field(default_factory=GradePolicy)
     alerts: AlertPolicy = Field(default_factory=AlertPolicy)
     after_sales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)
+    churn: ChurnPolicy = Field(default_factory=ChurnPolicy)
+    issues: IssuePolicy = Field(default_factory=IssuePolicy)
+    repurchase: RepurchasePolicy = Field(default_factory=RepurchasePolicy)

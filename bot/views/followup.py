@@ -157,7 +157,8 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
         blocks.append(context(line + "\n" + clip(followup.notes or "", 280)))
     blocks.append(actions(f"card_{customer.id}",
                           button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id), "primary"),
-                          button(t("propose_grade", lang), ids.PROPOSE_GRADE, str(customer.id))))
+                          button(t("propose_grade", lang), ids.PROPOSE_GRADE, str(customer.id)),
+                          button(t("report_issue", lang), ids.REPORT_ISSUE, str(customer.id))))
     return title, blocks
 
 

@@ -49,3 +49,17 @@ DEAL_COMMENT = "deal_comment"
 # Due lists
 SNOOZE = "due_snooze"
 SNOOZE_VIEW = "snooze"
+
+# Issues
+ISSUE_VIEW = "issue"
+ISSUE_RESOLVE_VIEW = "issue_resolve"
+ISSUE_RESPONDED = "issue_responded"
+ISSUE_RESOLVED = "issue_resolved"
+REPORT_ISSUE = "issue_report"
+
+# Churn alerts
+PLAN_RETENTION = "churn_plan"
+ACKNOWLEDGE = "churn_ack"
+MARK_CHURNED = "churn_mark"
+PLAN_VIEW = "churn_plan"
+CHURNED_VIEW = "churn_mark"

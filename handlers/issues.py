@@ -1,0 +1,118 @@
+"""Complaints and issues: the report modal, Responded and Resolved."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.domain.dates import format_when
+from bot.errors import InvalidInput, UserFacingError
+from bot.runtime import Runtime
+from bot.services import customers, issues
+from bot.views import ids
+from bot.views.issues import issue_modal, resolve_modal
+from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+
+
+def open_issue_modal(ctx: Context, client: WebClient, trigger_id: str, customer: Any, response_url: str | None) -> None:
+    meta = json.dumps({"customer_id": customer.id, "response_url": response_url})
+    client.views_open(trigger_id=trigger_id, view=issue_modal(ctx.lang, customer=customer, private_metadata=meta))
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(ids.REPORT_ISSUE)
+    @reported
+    def report_from_card(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                         respond: Respond) -> None:
+        ack()
+        ctx = Context(runtime, body["user"]["id"])
+        try:
+            if ctx.actor is None:
+                raise UserFacingError("not_in_team")
+            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
+        except UserFacingError as error:
+            ephemeral(respond, user_message(error, ctx.lang))
+            return
+        open_issue_modal(ctx, client, body["trigger_id"], customer, body.get("response_url"))
+
+    @app.view(ids.ISSUE_VIEW)
+    @reported
+    def submit_issue(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        ctx = Context(runtime, body["user"]["id"])
+        meta = metadata(view)
+        if ctx.actor is None:
+            ack(response_action="errors", errors={"description": ctx.t("not_in_team")})
+            return
+        try:
+            data = issues.parse_issue_form(form_values(view))
+            done = issues.report(runtime, actor=ctx.actor, customer_id=int(meta["customer_id"]), data=data,
+                                 request_key=f"view:{view['id']}")
+        except InvalidInput as error:
+            ack(response_action="errors", errors=field_errors(error, ctx.lang))
+            return
+        except UserFacingError as error:
+            ack(response_action="errors", errors={"description": user_message(error, ctx.lang)})
+            return
+        ack()
+        team = runtime.team_by_id(done.customer.team_id)
+        deadline = ctx.t(f"issue_deadline_{done.issue.deadline_kind}",
+                         when=format_when(done.issue.deadline_at, tz=team.timezone, lang=ctx.lang))
+        text = ctx.t("issue_reported", number=done.issue.number, customer=done.customer.number,
+                     company=done.customer.company, deadline=deadline)
+        if meta.get("response_url"):
+            WebhookClient(meta["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            client.chat_postMessage(channel=ctx.user_id, text=text)
+        ctx.after_ack(done.outbox_keys)
+
+    @app.action(ids.ISSUE_RESPONDED)
+    @reported
+    def responded(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ctx = Context(runtime, body["user"]["id"])
+        container = body.get("container") or {}
+        try:
+            keys = issues.respond(runtime, actor_id=ctx.user_id, issue_id=int(action["value"]),
+                                  channel=container.get("channel_id"), ts=container.get("message_ts"))
+        except UserFacingError as error:
+            ephemeral(respond, user_message(error, ctx.lang))
+            return
+        ctx.after_ack(keys)
+
+    @app.action(ids.ISSUE_RESOLVED)
+    @reported
+    def open_resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                     respond: Respond) -> None:
+        ack()
+        ctx = Context(runtime, body["user"]["id"])
+        try:
+            issue, _ = issues.check_may_handle(runtime, actor_id=ctx.user_id, issue_id=int(action["value"]))
+        except UserFacingError as error:
+            ephemeral(respond, user_message(error, ctx.lang))
+            return
+        container = body.get("container") or {}
+        client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(
+            ctx.lang, issue_id=issue.id, channel=container.get("channel_id"), ts=container.get("message_ts")))
+
+    @app.view(ids.ISSUE_RESOLVE_VIEW)
+    @reported
+    def submit_resolution(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ctx = Context(runtime, body["user"]["id"])
+        meta = metadata(view)
+        values = form_values(view)
+        try:
+            keys = issues.resolve(runtime, actor_id=ctx.user_id, issue_id=int(meta["issue_id"]),
+                                  resolution=values.get("resolution"), satisfaction=values.get("satisfaction"),
+                                  channel=meta.get("channel"), ts=meta.get("ts"))
+        except InvalidInput as error:
+            ack(response_action="errors", errors=field_errors(error, ctx.lang))
+            return
+        except UserFacingError as error:
+            ack(response_action="errors", errors={"resolution": user_message(error, ctx.lang)})
+            return
+        ack()
+        ctx.after_ack(keys)
