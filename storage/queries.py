@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -15,6 +27,7 @@ from storage.models import (
     AppState,
     AuditEntry,
     Base,
+    ChurnAlert,
     Customer,
     Deal,
     DueItem,
@@ -603,3 +616,94 @@ def close_older_due_items(*, session: Session, customer_id: int, kind: str, befo
         .values(done_at=at, resolution=resolution)
         .execution_options(synchronize_session=False)
     )
+
+
+# Churn ---------------------------------------------------------------------------------------------
+
+CHURN_COLUMNS = (Customer.id, Customer.team_id, Customer.owner_id, Customer.number, Customer.company,
+                 Customer.grade, Customer.status, Customer.paused, Customer.created_at, Customer.last_contact_at,
+                 Customer.last_stage, Customer.next_step_at, Customer.warning)
+
+
+def churn_signals(*, session: Session, team_id: int, now: datetime, window_start: datetime,
+                  previous_start: datetime, keywords: list[str]) -> list[tuple[Any, dict[str, Any]]]:
+    """Every active customer of a team with the churn signals of its follow-ups and complaints,
+    in one aggregation: contacts in the window and the window before, satisfaction, payment
+    delay, competitor keywords in notes or feedback, open and late complaints."""
+    recent = FollowUp.occurred_at >= window_start
+    mentions = or_(*[func.lower(column).like(f"%{_escape_like(k.casefold())}%", escape="\\")
+                     for k in keywords for column in (FollowUp.notes, FollowUp.feedback)]) if keywords else false()
+    followups = (
+        select(
+            FollowUp.customer_id.label("customer_id"),
+            func.sum(case((recent, 1), else_=0)).label("recent"),
+            func.sum(case((recent, 0), else_=1)).label("previous"),
+            func.min(case((recent, FollowUp.satisfaction))).label("min_satisfaction"),
+            func.avg(case((recent, FollowUp.satisfaction))).label("avg_satisfaction"),
+            func.max(case((recent, FollowUp.payment_delay_days))).label("payment_delay"),
+            func.max(case((and_(recent, mentions), 1), else_=0)).label("competitor"),
+        )
+        .where(FollowUp.occurred_at >= previous_start, FollowUp.occurred_at <= now)
+        .group_by(FollowUp.customer_id)
+        .subquery()
+    )
+    complaints = (
+        select(
+            Issue.customer_id.label("customer_id"),
+            func.count().label("open_complaints"),
+            func.sum(case((Issue.deadline_at < now, 1), else_=0)).label("late_complaints"),
+        )
+        .where(Issue.complaint.is_(True), Issue.resolved_at.is_(None))
+        .group_by(Issue.customer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(*CHURN_COLUMNS, followups.c.recent, followups.c.previous, followups.c.min_satisfaction,
+               followups.c.avg_satisfaction, followups.c.payment_delay, followups.c.competitor,
+               complaints.c.open_complaints, complaints.c.late_complaints)
+        .outerjoin(followups, followups.c.customer_id == Customer.id)
+        .outerjoin(complaints, complaints.c.customer_id == Customer.id)
+        .where(Customer.team_id == team_id, *ACTIVE)
+    )
+    found = []
+    for row in rows:
+        facts = {
+            "recent": int(row.recent or 0), "previous": int(row.previous or 0),
+            "min_satisfaction": row.min_satisfaction,
+            "avg_satisfaction": float(row.avg_satisfaction) if row.avg_satisfaction is not None else None,
+            "payment_delay": row.payment_delay, "competitor": int(row.competitor or 0),
+            "open_complaints": int(row.open_complaints or 0), "late_complaints": int(row.late_complaints or 0),
+        }
+        found.append((row, facts))
+    return found
+
+
+def open_churn_alert(*, session: Session, customer_id: int) -> ChurnAlert | None:
+    return session.scalars(
+        select(ChurnAlert).where(ChurnAlert.customer_id == customer_id, ChurnAlert.closed_at.is_(None))
+        .order_by(ChurnAlert.id.desc())
+    ).first()
+
+
+def repurchase_candidates(*, session: Session) -> list[tuple[Customer, Deal, int | None]]:
+    """Maintaining customers, their latest won deal, and their latest satisfaction score."""
+    latest_deal = (
+        select(Deal.customer_id, func.max(Deal.id).label("deal_id"))
+        .where(Deal.outcome == "won")
+        .group_by(Deal.customer_id)
+        .subquery()
+    )
+    latest_score = (
+        select(FollowUp.satisfaction)
+        .where(FollowUp.customer_id == Customer.id, FollowUp.satisfaction.is_not(None))
+        .order_by(FollowUp.occurred_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Customer, Deal, latest_score)
+        .join(latest_deal, latest_deal.c.customer_id == Customer.id)
+        .join(Deal, Deal.id == latest_deal.c.deal_id)
+        .where(Customer.status == "maintaining", LIVE, Customer.paused.is_(False))
+    )
+    return [(customer, deal, score) for customer, deal, score in rows]

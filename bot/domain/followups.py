@@ -16,6 +16,8 @@ STAGE_FIELDS = {
     "needs_analysis": ("budget_range", "decision_makers"),
     "proposal": ("proposal_version", "objection", "objection_answer"),
     "negotiation": ("proposal_version", "objection", "objection_answer"),
+    "closing": ("payment_delay_days",),
+    "after_sales": ("payment_delay_days",),
 }
 # Lifecycle (DOMAIN §4) in funnel order; paused and churned are off the line.
 STATUSES = ("lead", "interested", "needs_confirmed", "negotiating", "intent_confirmed", "won", "maintaining",

@@ -12,7 +12,7 @@ from bot.domain.deals import FAILURE_REASONS, SUCCESS_FACTORS, after_sales_sched
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import cadence, customers
+from bot.services import cadence, churn, customers
 from bot.services.directory import Actor, require_decider, resolve_actor, team_language
 from bot.services.grades import parse_amount
 from bot.services.outbox import Outgoing, enqueue
@@ -31,6 +31,7 @@ class DealInput:
     signed_on: date | None = None
     expected_payment_on: date | None = None
     delivered_on: date | None = None
+    contract_ends_on: date | None = None
     success_factors: tuple[str, ...] = ()
     failure_reasons: tuple[str, ...] = ()
     failure_detail: str | None = None
@@ -77,13 +78,17 @@ def parse_deal_form(outcome: str, values: dict[str, Any], *, today: date) -> Dea
     delivered = _date(clean.get("delivered_on"))
     if delivered is not None and signed is not None and delivered < signed:
         errors["delivered_on"] = ("err_before_signing", {})
+    ends = _date(clean.get("contract_ends_on"))
+    if ends is not None and signed is not None and ends < signed:
+        errors["contract_ends_on"] = ("err_before_signing", {})
     factors = tuple(f for f in clean.get("success_factors") or [] if f in SUCCESS_FACTORS)
     if not factors:
         errors["success_factors"] = ("err_pick_one", {})
     if errors:
         raise InvalidInput(errors)
     return DealInput(outcome="won", contract_number=clean["contract_number"], amount=amount, signed_on=signed,
-                     expected_payment_on=payment, delivered_on=delivered or signed, success_factors=factors,
+                     expected_payment_on=payment, delivered_on=delivered or signed, contract_ends_on=ends,
+                     success_factors=factors,
                      improvement=clean.get("improvement"))
 
 
@@ -116,6 +121,7 @@ def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealI
         deal = Deal(
             customer_id=customer.id, outcome=data.outcome, contract_number=data.contract_number, amount=data.amount,
             signed_on=data.signed_on, expected_payment_on=data.expected_payment_on, delivered_on=data.delivered_on,
+            contract_ends_on=data.contract_ends_on,
             closed_on=closed_on, deal_cycle_days=deal_cycle_days(acquired_on, closed_on),
             success_factors=list(data.success_factors), failure_reasons=list(data.failure_reasons),
             failure_detail=data.failure_detail, improvement=data.improvement, recorded_by=actor.user_id,
@@ -142,6 +148,11 @@ def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealI
             reason = ", ".join(data.failure_reasons) + (f": {data.failure_detail}" if data.failure_detail else "")
             queries.add_status_change(session=session, customer=customer, to_status="churned", by=actor.user_id,
                                       at=now, reason=reason)
+            churn.close_on_deal(session, customer, outcome="churned", reason=reason, by=actor.user_id, now=now)
+            churn.archive(session, customer, reason=reason, by=actor.user_id, now=now)
+        if data.outcome == "won":
+            churn.close_on_deal(session, customer, outcome="repurchase", reason=f"deal {deal.contract_number}",
+                                by=actor.user_id, now=now)
         customer.updated_at = now
         cadence.recompute(runtime, customer)
         queries.audit(session=session, actor=actor.user_id, action=f"deal.{data.outcome}", entity=deal, at=now)

@@ -27,7 +27,7 @@ from bot.domain.calendar import add_months, is_working_day
 from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
-from bot.services import grades
+from bot.services import churn, grades
 from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
 from bot.services.outbox import Outgoing, enqueue
@@ -291,6 +291,25 @@ def reactivations(runtime: Runtime, now: datetime) -> int:
     return created
 
 
+def issue_deadlines(runtime: Runtime, now: datetime) -> int:
+    """A complaint or issue past its deadline: the supervisor channel is told, once."""
+    messages: list[Outgoing] = []
+    with runtime.db.read() as session:
+        overdue = queries.overdue_issues(session=session, now=now)
+    for issue, customer in overdue:
+        team = runtime.team_by_id(customer.team_id)
+        lang = _lang(runtime, team)
+        policy = team.policy.issues
+        text = t("escalate_issue", lang, kind=t("issue_complaint" if issue.complaint else "issue_issue", lang),
+                 number=issue.number, customer=customer.number, company=customer.company, owner=customer.owner_id,
+                 what=t(f"issue_what_{issue.deadline_kind}", lang), when=_when(issue.deadline_at, team, lang),
+                 reported=_when(issue.reported_at, team, lang), complaint=policy.complaint_response_hours,
+                 normal=policy.normal_response_hours, complex=policy.complex_solution_hours)
+        messages.append(Outgoing(key=f"escalate:issue:{issue.id}:{issue.deadline_kind}",
+                                 channel=team.supervisor_channel, text=text))
+    return _queue(runtime, messages, now)
+
+
 DUTIES = (
     Duty("daily-due-lists", daily_due_lists),
     Duty("deadlines", deadline_reminders),
@@ -298,6 +317,9 @@ DUTIES = (
     Duty("weekly-digest", weekly_digests),
     Duty("quarterly-regrade", grades.create_regrade_items),
     Duty("reactivation", reactivations),
+    Duty("issue-deadlines", issue_deadlines),
+    Duty("churn-warnings", churn.churn_duty),
+    Duty("repurchase", churn.repurchase_items),
 )
 
 

@@ -20,7 +20,7 @@ from storage.models import Customer, FollowUp
 
 TEXT_LIMITS = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
                "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
-               "next_step_date": 100}
+               "next_step_date": 100, "payment_delay_days": 5}
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STEP_DONE_WINDOW = timedelta(hours=24)
 Errors = dict[str, tuple[str, dict[str, Any]]]
@@ -50,6 +50,7 @@ class FollowUpInput:
     next_step: str | None = None
     next_step_at: datetime | None = None
     satisfaction: int | None = None
+    payment_delay_days: int | None = None
     budget_range: str | None = None
     decision_makers: str | None = None
     proposal_version: str | None = None
@@ -95,6 +96,9 @@ def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInp
             errors["next_step_date"] = ("err_date", {"text": clean["next_step_date"]})
         elif is_past(next_at, now=now):
             errors["next_step_date"] = ("err_past", {})
+    delay = clean.get("payment_delay_days")
+    if delay is not None and not (str(delay).isdigit() and int(delay) <= 3650):
+        errors["payment_delay_days"] = ("err_whole_days", {})
     satisfaction = clean.get("satisfaction")
     if satisfaction is not None and str(satisfaction) not in {"1", "2", "3", "4", "5"}:
         errors["satisfaction"] = ("err_required", {})
@@ -107,6 +111,7 @@ def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInp
         notes=clean["notes"], feedback=clean.get("feedback"), next_step=clean.get("next_step"),
         next_step_at=next_at.when if next_at else None,
         satisfaction=int(satisfaction) if satisfaction is not None else None,
+        payment_delay_days=int(delay) if delay is not None and "payment_delay_days" in stage_fields else None,
         **{f: clean.get(f) if f in stage_fields else None
            for f in ("budget_range", "decision_makers", "proposal_version", "objection", "objection_answer")},
     )
@@ -194,6 +199,7 @@ def followup_draft(runtime: Runtime, *, actor: Actor, followup_id: int) -> tuple
         "method", "stage", "notes", "feedback", "next_step", "budget_range", "decision_makers", "proposal_version",
         "objection", "objection_answer")}
     draft["satisfaction"] = str(followup.satisfaction) if followup.satisfaction else None
+    draft["payment_delay_days"] = str(followup.payment_delay_days) if followup.payment_delay_days is not None else None
     draft["occurred_at"] = followup.occurred_at
     draft["next_step_at"] = followup.next_step_at
     return draft, customer
@@ -203,7 +209,8 @@ def _fields(data: FollowUpInput) -> dict[str, Any]:
     return {
         "occurred_at": data.occurred_at, "method": data.method, "stage": data.stage, "notes": data.notes,
         "feedback": data.feedback, "next_step": data.next_step, "next_step_at": data.next_step_at,
-        "satisfaction": data.satisfaction, "budget_range": data.budget_range,
+        "satisfaction": data.satisfaction, "payment_delay_days": data.payment_delay_days,
+        "budget_range": data.budget_range,
         "decision_makers": data.decision_makers, "proposal_version": data.proposal_version,
         "objection": data.objection, "objection_answer": data.objection_answer,
     }
@@ -247,7 +254,8 @@ def _policy(runtime: Runtime, customer: Customer, session: Session) -> Any:
 def _snapshot(followup: FollowUp) -> dict[str, Any]:
     values = {k: getattr(followup, k) for k in (
         "occurred_at", "method", "stage", "notes", "feedback", "next_step", "next_step_at", "satisfaction",
-        "budget_range", "decision_makers", "proposal_version", "objection", "objection_answer", "late")}
+        "payment_delay_days", "budget_range", "decision_makers", "proposal_version", "objection", "objection_answer",
+        "late")}
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 

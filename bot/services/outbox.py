@@ -41,6 +41,8 @@ class Outgoing:
     carries_approval_request: int | None = None
     # chat.update of a message whose ts we already know
     ts: str | None = None
+    # a reply in the thread of this message
+    thread_ts: str | None = None
 
 
 def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = False) -> None:
@@ -52,7 +54,8 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = 
             "key": message.key,
             "method": message.method,
             "channel": message.channel,
-            "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts},
+            "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts,
+                        "thread_ts": message.thread_ts},
             "state": "skipped" if skip else "pending",
             "attempts": 0,
             "created_at": now,
@@ -165,6 +168,8 @@ def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], 
         args["blocks"] = payload["blocks"]
     if method == "chat.update":
         return runtime.slack.chat_update(ts=ts, **args)
+    if payload.get("thread_ts"):
+        args["thread_ts"] = payload["thread_ts"]
     return runtime.slack.chat_postMessage(**args, unfurl_links=False)
 
 

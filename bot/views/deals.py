@@ -34,6 +34,9 @@ def deal_modal(lang: Lang, *, outcome: str, customer: Any, today: str, private_m
             input_block("delivered_on", t("f_delivered_on", lang),
                         {"type": "datepicker", "action_id": "delivered_on"}, optional=True,
                         hint=t("f_delivered_on_hint", lang)),
+            input_block("contract_ends_on", t("f_contract_ends_on", lang),
+                        {"type": "datepicker", "action_id": "contract_ends_on"}, optional=True,
+                        hint=t("f_contract_ends_on_hint", lang)),
             input_block("success_factors", t("f_success_factors", lang), {
                 "type": "checkboxes", "action_id": "success_factors",
                 "options": [option(t(f"factor_{f}", lang), f) for f in SUCCESS_FACTORS]}),

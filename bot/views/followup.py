@@ -26,7 +26,7 @@ from bot.views.blocks import (
 MULTILINE = {"notes", "feedback", "decision_makers", "objection", "objection_answer"}
 MAX_LENGTH = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
               "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
-              "next_step_date": 100}
+              "next_step_date": 100, "payment_delay_days": 5}
 
 
 def customer_option(customer: Any) -> dict[str, Any]:

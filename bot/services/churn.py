@@ -1,0 +1,243 @@
+"""Churn warnings (DOMAIN §10): score every active customer daily, flag and tell the supervisors,
+record what is done and how it ends (repurchase, retained, churned), archive the churned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.domain.cadence import cadence_days
+from bot.domain.calendar import add_months
+from bot.domain.churn import Score, Signals, churn_score
+from bot.domain.dates import format_when
+from bot.errors import InvalidInput, NotAuthorized, NotFound
+from bot.i18n import t
+from bot.runtime import Runtime
+from bot.services import cadence
+from bot.services.directory import resolve_actor, team_language
+from bot.services.outbox import Outgoing, enqueue
+from bot.views.churn import churn_message
+from storage import queries
+from storage.models import ChurnAlert, ChurnArchive, Customer, DueItem
+
+
+@dataclass(frozen=True)
+class Scored:
+    customer: Any  # a row with the customer's columns (see queries.churn_signals)
+    score: Score
+
+
+def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
+    """Every active customer's score at ``now``: one aggregation over the follow-ups, then the pure score."""
+    scored: list[Scored] = []
+    for team in runtime.config.teams:
+        policy = team.policy.churn
+        window = timedelta(days=policy.window_days)
+        with runtime.db.read() as session:
+            rows = queries.churn_signals(session=session, team_id=runtime.team_ids[team.name], now=now,
+                                         window_start=now - window, previous_start=now - 2 * window,
+                                         keywords=list(policy.competitor_keywords))
+        for customer, facts in rows:
+            days, _ = cadence_days(cadence.facts_of(customer), team.policy.cadence)
+            last = customer.last_contact_at
+            signals = Signals(
+                days_since_contact=(now - last).total_seconds() / 86400 if last else None,
+                cadence_days=days, recent_contacts=facts["recent"], previous_contacts=facts["previous"],
+                min_satisfaction=facts["min_satisfaction"], avg_satisfaction=facts["avg_satisfaction"],
+                open_complaints=facts["open_complaints"], late_complaints=facts["late_complaints"],
+                payment_delay_days=facts["payment_delay"], competitor_mentioned=bool(facts["competitor"]),
+            )
+            scored.append(Scored(customer=customer, score=churn_score(signals, policy)))
+    return scored
+
+
+def churn_duty(runtime: Runtime, now: datetime) -> int:
+    """Flag customers crossing the threshold (one alert until their state changes); unflag those
+    that fell back below it, with a note in the alert's thread."""
+    decided = 0
+    for item in score_all(runtime, now):
+        customer, score = item.customer, item.score
+        team = runtime.team_by_id(customer.team_id)
+        at_risk = score.at_risk(team.policy.churn)
+        if at_risk == customer.warning:
+            continue
+        with runtime.db.write(background=True) as session:
+            current = session.get(Customer, customer.id)
+            if current is None or current.warning == at_risk:
+                continue  # another process got there first
+            lang = team_language(runtime.config, team)
+            if at_risk:
+                current.warning = True
+                alert = ChurnAlert(customer_id=current.id, score=score.total, raised_at=now,
+                                   signals=[[c.signal, c.points, c.share] for c in score.contributions],
+                                   channel=team.supervisor_channel)
+                session.add(alert)
+                session.flush()
+                text, blocks = churn_message(alert=alert, customer=current, lang=lang, tz=team.timezone,
+                                             threshold=team.policy.churn.threshold)
+                enqueue(session, Outgoing(key=f"churn:{alert.id}:post", channel=team.supervisor_channel,
+                                          text=text, blocks=blocks), now=now)
+            else:
+                current.warning = False
+                alert = queries.open_churn_alert(session=session, customer_id=current.id)
+                if alert is not None:
+                    reason = t("churn_cleared_note", lang, score=score.total, threshold=team.policy.churn.threshold,
+                               number=current.number)
+                    _close(session, alert, outcome="retained", reason=reason, by="system", now=now)
+                    posted = queries.outbox_message_by_key(session=session, key=f"churn:{alert.id}:post")
+                    enqueue(session, Outgoing(key=f"churn:{alert.id}:cleared", channel=team.supervisor_channel,
+                                              text=reason, thread_ts=posted.result_ts if posted else None), now=now)
+            decided += 1
+    return decided
+
+
+def _close(session: Session, alert: ChurnAlert, *, outcome: str, reason: str, by: str, now: datetime) -> None:
+    alert.outcome, alert.outcome_reason, alert.closed_at, alert.closed_by = outcome, reason, now, by
+
+
+def close_on_deal(session: Session, customer: Customer, *, outcome: str, reason: str, by: str, now: datetime) -> None:
+    """A won deal ends a warning as repurchase; a lost one as churned."""
+    alert = queries.open_churn_alert(session=session, customer_id=customer.id)
+    if alert is not None:
+        _close(session, alert, outcome=outcome, reason=reason, by=by, now=now)
+    customer.warning = False
+
+
+def archive(session: Session, customer: Customer, *, reason: str, by: str, now: datetime) -> None:
+    """Churned customers go to the history archive with how long we had them and why (002 §七)."""
+    queries.insert_ignoring_conflict(session, ChurnArchive, {
+        "customer_id": customer.id, "number": customer.number, "company": customer.company,
+        "owner_id": customer.owner_id, "grade": customer.grade, "acquired_at": customer.acquired_at,
+        "churned_at": now, "duration_days": max((now - customer.acquired_at).days, 0), "reason": reason,
+        "recorded_by": by,
+    })
+
+
+def _alert_for(session: Session, runtime: Runtime, *, actor_id: str, alert_id: int) -> tuple[ChurnAlert, Customer]:
+    alert = session.get(ChurnAlert, alert_id)
+    customer = queries.get_customer(session=session, customer_id=alert.customer_id) if alert else None
+    if alert is None or customer is None:
+        raise NotFound("churn_alert_closed")
+    team = runtime.team_by_id(customer.team_id)
+    actor = resolve_actor(runtime.config, actor_id)
+    if actor is None or not (actor_id == customer.owner_id or actor.may_decide_for(team.name)):
+        raise NotAuthorized("churn_not_yours", team=team.name)
+    if alert.closed_at is not None:
+        raise NotAuthorized("churn_alert_closed")
+    return alert, customer
+
+
+def check_may_act(runtime: Runtime, *, actor_id: str, alert_id: int) -> ChurnAlert:
+    with runtime.db.read() as session:
+        alert, _ = _alert_for(session, runtime, actor_id=actor_id, alert_id=alert_id)
+    return alert
+
+
+def acknowledge(runtime: Runtime, *, actor_id: str, alert_id: int, channel: str | None, ts: str | None) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="acknowledge")
+
+
+def plan_retention(runtime: Runtime, *, actor_id: str, alert_id: int, actions: str | None, on: str | None,
+                   channel: str | None, ts: str | None) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="plan",
+                plan=actions, on=on)
+
+
+def mark_churned(runtime: Runtime, *, actor_id: str, alert_id: int, reason: str | None, channel: str | None,
+                 ts: str | None) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="churned",
+                reason=reason)
+
+
+def _act(runtime: Runtime, *, actor_id: str, alert_id: int, channel: str | None, ts: str | None, action: str,
+         plan: str | None = None, on: str | None = None, reason: str | None = None) -> tuple[str, ...]:
+    now = runtime.now()
+    with runtime.db.write() as session:
+        alert, customer = _alert_for(session, runtime, actor_id=actor_id, alert_id=alert_id)
+        team = runtime.team_by_id(customer.team_id)
+        zone = ZoneInfo(team.timezone)
+        if action == "acknowledge":
+            alert.acknowledged_by, alert.acknowledged_at = actor_id, now
+        elif action == "plan":
+            day = _parse_day(on)
+            errors: dict[str, tuple[str, dict[str, Any]]] = {}
+            if not (plan or "").strip():
+                errors["actions"] = ("err_required", {})
+            if day is None:
+                errors["date"] = ("err_required", {})
+            elif day < now.astimezone(zone).date():
+                errors["date"] = ("err_past_date", {})
+            if errors:
+                raise InvalidInput(errors)
+            assert day is not None and plan is not None
+            alert.plan, alert.planned_by = plan.strip()[:2000], actor_id
+            alert.plan_due_at = datetime.combine(day, time(9, 0), zone)
+            queries.upsert(session, DueItem, {
+                "key": f"retention:{alert.id}", "customer_id": customer.id, "owner_id": customer.owner_id,
+                "kind": "retention", "due_at": alert.plan_due_at, "note": alert.plan[:200], "created_at": now,
+            }, key=["key"])
+        else:
+            if not (reason or "").strip():
+                raise InvalidInput({"reason": ("err_required", {})})
+            assert reason is not None
+            reason = reason.strip()[:2000]
+            if customer.status != "churned":
+                queries.add_status_change(session=session, customer=customer, to_status="churned", by=actor_id, at=now,
+                                          reason=reason)
+            _close(session, alert, outcome="churned", reason=reason, by=actor_id, now=now)
+            customer.warning = False
+            archive(session, customer, reason=reason, by=actor_id, now=now)
+            cadence.recompute(runtime, customer)
+        queries.audit(session=session, actor=actor_id, action=f"churn.{action}", entity=alert, at=now)
+        text, blocks = churn_message(alert=alert, customer=customer, lang=team_language(runtime.config, team),
+                                     tz=team.timezone, threshold=team.policy.churn.threshold)
+        target_ts = ts or _posted_ts(session, alert)
+        if target_ts is None:
+            return ()
+        update = Outgoing(key=f"churn:{alert.id}:{action}:{now.isoformat()}", channel=channel or team.supervisor_channel,
+                          text=text, blocks=blocks, method="chat.update", ts=target_ts)
+        enqueue(session, update, now=now)
+    return (update.key,)
+
+
+def _posted_ts(session: Session, alert: ChurnAlert) -> str | None:
+    posted = queries.outbox_message_by_key(session=session, key=f"churn:{alert.id}:post")
+    return posted.result_ts if posted is not None else None
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def repurchase_items(runtime: Runtime, now: datetime) -> int:
+    """Maintaining customers satisfied (≥ 4) whose contract is in its last 30 days get a repurchase item."""
+    created = 0
+    with runtime.db.write(background=True) as session:
+        for customer, deal, satisfaction in queries.repurchase_candidates(session=session):
+            team = runtime.team_by_id(customer.team_id)
+            policy = team.policy.repurchase
+            if satisfaction is None or satisfaction < policy.min_satisfaction:
+                continue
+            ends = deal.contract_ends_on or add_months(deal.signed_on or deal.closed_on, policy.contract_months)
+            zone = ZoneInfo(team.timezone)
+            today = now.astimezone(zone).date()
+            starts = ends - timedelta(days=policy.days_before_end)
+            if not starts <= today <= ends:
+                continue
+            created += queries.insert_ignoring_conflict(session, DueItem, {
+                "key": f"repurchase:{customer.id}:{deal.id}", "customer_id": customer.id,
+                "owner_id": customer.owner_id, "kind": "repurchase",
+                "due_at": datetime.combine(starts, time(9, 0), zone), "note": ends.isoformat(), "created_at": now,
+            })
+    return created
+
+
+def format_last(at: datetime | None, tz: str, lang: str) -> str:
+    return format_when(at, tz=tz, lang=lang) if at else t("never", lang)
