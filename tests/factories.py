@@ -29,7 +29,7 @@ def make_customer(bot: Bot, owner: str, company: str, *, contact: str = "Wang We
 
 def log_followup(bot: Bot, author: str, customer_id: int, *, at: Any = None, stage: str | None = None,
                  next_step_at: Any = None, next_step: str | None = None, objection: str | None = None,
-                 answer: str | None = None) -> None:
+                 answer: str | None = None, notes: str = "call", satisfaction: int | None = None) -> None:
     """A follow-up that happened at ``at`` and was logged then (the clock is moved there and back)."""
     from bot.services.followups import FollowUpInput
     from bot.services.followups import log_followup as log
@@ -39,7 +39,8 @@ def log_followup(bot: Bot, author: str, customer_id: int, *, at: Any = None, sta
     when = at or bot.clock.now
     saved, bot.clock.now = bot.clock.now, when
     try:
-        data = FollowUpInput(customer_id=customer_id, method="phone", occurred_at=when, stage=stage, notes="call",
+        data = FollowUpInput(customer_id=customer_id, method="phone", occurred_at=when, stage=stage, notes=notes,
+                             satisfaction=satisfaction,
                              next_step=next_step or ("next" if next_step_at else None), next_step_at=next_step_at,
                              objection=objection, objection_answer=answer)
         log(bot.runtime, actor=actor, data=data, request_key=f"factory:{next(_keys)}", tz="Asia/Shanghai")
