@@ -134,3 +134,37 @@ def reported(listener: Callable[..., Any]) -> Callable[..., Any]:
             return None
 
     return wrapper
+
+
+def reply_privately(client: Any, *, user_id: str, response_url: str | None, text: str,
+                    blocks: list[dict[str, Any]] | None = None) -> None:
+    """Answer where the user started (ephemeral, through the command's response_url) or by DM."""
+    if response_url:
+        WebhookClient(response_url).send(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def customer_button(runtime: Runtime, open_modal: Callable[..., None]) -> Callable[..., None]:
+    """A button whose value is a customer id and which opens a modal about that customer.
+
+    Whoever clicks must be able to see the customer; ``open_modal(ctx, client, trigger_id,
+    customer, response_url)`` is called with the trigger id straight away.
+    """
+
+    @reported
+    def clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any) -> None:
+        from bot.services import customers
+
+        ack()
+        ctx = Context(runtime, body["user"]["id"])
+        try:
+            if ctx.actor is None:
+                raise UserFacingError("not_in_team")
+            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
+        except UserFacingError as error:
+            ephemeral(respond, user_message(error, ctx.lang))
+            return
+        open_modal(ctx, client, body["trigger_id"], customer, body.get("response_url"))
+
+    return clicked

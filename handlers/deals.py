@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.domain.calendar import local_date
 from bot.errors import InvalidInput, UserFacingError
@@ -15,7 +14,16 @@ from bot.runtime import Runtime
 from bot.services import customers, deals
 from bot.views import ids
 from bot.views.deals import comment_modal, deal_modal
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    ephemeral,
+    field_errors,
+    form_values,
+    metadata,
+    reply_privately,
+    reported,
+    user_message,
+)
 
 
 def open_deal_modal(runtime: Runtime, ctx: Context, client: WebClient, trigger_id: str, *, outcome: str,
@@ -56,10 +64,7 @@ def register(app: App, runtime: Runtime) -> None:
             text = ctx.t("deal_recorded_won", number=recorded.number, company=recorded.company, revisits=revisits)
         else:
             text = ctx.t("deal_recorded_lost", number=recorded.number, company=recorded.company)
-        if meta.get("response_url"):
-            WebhookClient(meta["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
-        else:
-            client.chat_postMessage(channel=ctx.user_id, text=text)
+        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
         ctx.after_ack(recorded.outbox_keys)
 
     @app.action(ids.DEAL_COMMENT)

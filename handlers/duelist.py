@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.domain.dates import format_when
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from bot.services import customers, snooze
+from bot.services import snooze
 from bot.services.duelist import due_lists
 from bot.services.followups import user_timezone
 from bot.views import ids
 from bot.views.blocks import input_block, modal, option, section
 from bot.views.duelist import due_list_message
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    customer_button,
+    field_errors,
+    form_values,
+    metadata,
+    reply_privately,
+    reported,
+)
 
 
 def my_due_list(runtime: Runtime, ctx: Context, *, max_items: int = 20) -> tuple[str, list[dict[str, Any]]]:
@@ -45,20 +52,8 @@ def snooze_modal(ctx: Context, customer: Any, response_url: str | None) -> dict[
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.action(ids.SNOOZE)
-    @reported
-    def open_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                    respond: Respond) -> None:
-        ack()
-        ctx = Context(runtime, body["user"]["id"])
-        try:
-            if ctx.actor is None:
-                raise UserFacingError("not_in_team")
-            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
-        except UserFacingError as error:
-            ephemeral(respond, user_message(error, ctx.lang))
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=snooze_modal(ctx, customer, body.get("response_url")))
+    app.action(ids.SNOOZE)(customer_button(runtime, lambda ctx, client, trigger, customer, url: client.views_open(
+        trigger_id=trigger, view=snooze_modal(ctx, customer, url))))
 
     @app.view(ids.SNOOZE_VIEW)
     @reported
@@ -79,7 +74,4 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         text = ctx.t("snoozed_ok", number=customer.number, company=customer.company,
                      when=format_when(until, tz=tz, lang=ctx.lang))
-        if meta.get("response_url"):
-            WebhookClient(meta["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
-        else:
-            client.chat_postMessage(channel=ctx.user_id, text=text)
+        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)

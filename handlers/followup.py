@@ -21,10 +21,12 @@ from bot.views.followup import confirmation, customer_card, customer_option, fol
 from handlers.common import (
     Context,
     clean_text,
+    customer_button,
     ephemeral,
     field_errors,
     form_values,
     metadata,
+    reply_privately,
     reported,
     user_message,
 )
@@ -282,29 +284,11 @@ def register(app: App, runtime: Runtime) -> None:
         text, blocks = confirmation(ctx.lang, followup=logged.followup, customer=logged.customer, tz=tz,
                                     late_hours=logged.late_hours, edited=bool(meta.get("followup_id")),
                                     status_before=logged.status_before)
-        if meta.get("response_url"):
-            from slack_sdk.webhook import WebhookClient
-
-            WebhookClient(meta["response_url"]).send(text=text, blocks=blocks, response_type="ephemeral",
-                                                     replace_original=False)
-        else:
-            client.chat_postMessage(channel=ctx.user_id, text=text, blocks=blocks)
+        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text, blocks=blocks)
         ctx.after_ack()
 
-    @app.action(ids.LOG_FOLLOWUP)
-    @reported
-    def log_from_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                        respond: Respond) -> None:
-        ack()
-        ctx = Context(runtime, body["user"]["id"])
-        try:
-            if ctx.actor is None:
-                raise UserFacingError("not_in_team")
-            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
-        except UserFacingError as error:
-            ephemeral(respond, user_message(error, ctx.lang))
-            return
-        open_modal(ctx, client, body["trigger_id"], customer=customer, meta={"response_url": body.get("response_url")})
+    app.action(ids.LOG_FOLLOWUP)(customer_button(runtime, lambda ctx, client, trigger, customer, url: open_modal(
+        ctx, client, trigger, customer=customer, meta={"response_url": url})))
 
     @app.action(ids.EDIT_FOLLOWUP)
     @reported

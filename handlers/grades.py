@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.domain.grades import suggest_grade
 from bot.errors import InvalidInput, UserFacingError
@@ -16,7 +15,16 @@ from bot.runtime import Runtime
 from bot.services import customers, grades
 from bot.views import ids
 from bot.views.grades import grade_modal
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    customer_button,
+    field_errors,
+    form_values,
+    metadata,
+    reply_privately,
+    reported,
+    user_message,
+)
 
 
 def open_grade_modal(runtime: Runtime, ctx: Context, client: WebClient, trigger_id: str, customer: Any,
@@ -62,20 +70,8 @@ def register(app: App, runtime: Runtime) -> None:
     for action_id in ids.GRADE_INPUT_ACTIONS:
         app.action(action_id)(refresh_suggestion)
 
-    @app.action(ids.PROPOSE_GRADE)
-    @reported
-    def propose_from_card(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                          respond: Respond) -> None:
-        ack()
-        ctx = Context(runtime, body["user"]["id"])
-        try:
-            if ctx.actor is None:
-                raise UserFacingError("not_in_team")
-            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
-        except UserFacingError as error:
-            ephemeral(respond, user_message(error, ctx.lang))
-            return
-        open_grade_modal(runtime, ctx, client, body["trigger_id"], customer, body.get("response_url"))
+    app.action(ids.PROPOSE_GRADE)(customer_button(runtime, lambda ctx, client, trigger, customer, url: open_grade_modal(
+        runtime, ctx, client, trigger, customer, url)))
 
     @app.view(ids.GRADE_VIEW)
     @reported
@@ -102,8 +98,5 @@ def register(app: App, runtime: Runtime) -> None:
             text = ctx.t("grade_applied", **values)
         else:
             text = ctx.t("grade_sent", **values) + (" " + ctx.t("grade_sent_replaced") if proposed.replaced else "")
-        if meta.get("response_url"):
-            WebhookClient(meta["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
-        else:
-            client.chat_postMessage(channel=ctx.user_id, text=text)
+        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
         ctx.after_ack(proposed.outbox_keys)

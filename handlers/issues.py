@@ -7,15 +7,24 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.domain.dates import format_when
 from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
-from bot.services import customers, issues
+from bot.services import issues
 from bot.views import ids
 from bot.views.issues import issue_modal, resolve_modal
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    customer_button,
+    ephemeral,
+    field_errors,
+    form_values,
+    metadata,
+    reply_privately,
+    reported,
+    user_message,
+)
 
 
 def open_issue_modal(ctx: Context, client: WebClient, trigger_id: str, customer: Any, response_url: str | None) -> None:
@@ -24,20 +33,7 @@ def open_issue_modal(ctx: Context, client: WebClient, trigger_id: str, customer:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.action(ids.REPORT_ISSUE)
-    @reported
-    def report_from_card(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-                         respond: Respond) -> None:
-        ack()
-        ctx = Context(runtime, body["user"]["id"])
-        try:
-            if ctx.actor is None:
-                raise UserFacingError("not_in_team")
-            customer = customers.visible(runtime, ctx.actor, int(action["value"]))
-        except UserFacingError as error:
-            ephemeral(respond, user_message(error, ctx.lang))
-            return
-        open_issue_modal(ctx, client, body["trigger_id"], customer, body.get("response_url"))
+    app.action(ids.REPORT_ISSUE)(customer_button(runtime, open_issue_modal))
 
     @app.view(ids.ISSUE_VIEW)
     @reported
@@ -63,10 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
                          when=format_when(done.issue.deadline_at, tz=team.timezone, lang=ctx.lang))
         text = ctx.t("issue_reported", number=done.issue.number, customer=done.customer.number,
                      company=done.customer.company, deadline=deadline)
-        if meta.get("response_url"):
-            WebhookClient(meta["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
-        else:
-            client.chat_postMessage(channel=ctx.user_id, text=text)
+        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
         ctx.after_ack(done.outbox_keys)
 
     @app.action(ids.ISSUE_RESPONDED)
