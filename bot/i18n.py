@@ -562,8 +562,16 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # App Home
     "home_title": {"en": "Follow-ups", "zh-CN": "客户跟进"},
-    "home_my_pending": {"en": "*My leads waiting for review:* {count}", "zh-CN": "*待审核的线索：* {count}"},
-    "home_team_pending": {"en": "*Registrations waiting for you:* {count}", "zh-CN": "*待你审核的登记：* {count}"},
+    "home_my_pending": {"en": "*My requests waiting for a decision:* {count}", "zh-CN": "*等待审批的申请：* {count}"},
+    "home_team_pending": {"en": "*Approvals waiting for you:* {count}", "zh-CN": "*待你审批：* {count}"},
+    "home_due": {"en": "*My due list:* {overdue} overdue · {today} today · {upcoming} in the next 3 days",
+                 "zh-CN": "*我的待跟进：* 逾期 {overdue} · 今天 {today} · 未来 3 天 {upcoming}"},
+    "home_by_status": {"en": "*Customers by status:* {counts}", "zh-CN": "*客户状态：* {counts}"},
+    "home_by_grade": {"en": "*By grade:* {counts}", "zh-CN": "*客户等级：* {counts}"},
+    "home_compliance": {"en": "*24-h logging this month:* {percent} on time ({on_time} of {logged})",
+                        "zh-CN": "*本月 24 小时内记录率：* {percent}（{logged} 条中 {on_time} 条及时）"},
+    "home_compliance_none": {"en": "*24-h logging this month:* nothing logged yet", "zh-CN": "*本月 24 小时内记录率：* 暂无记录"},
+    "home_warning": {"en": "*Customers in warning:* {list}", "zh-CN": "*预警客户：* {list}"},
     "home_not_in_team": {
         "en": "You are not in a sales team yet. Ask an admin to add you.",
         "zh-CN": "你还不在销售团队中，请联系管理员。",

@@ -707,3 +707,34 @@ def repurchase_candidates(*, session: Session) -> list[tuple[Customer, Deal, int
         .where(Customer.status == "maintaining", LIVE, Customer.paused.is_(False))
     )
     return [(customer, deal, score) for customer, deal, score in rows]
+
+
+# App Home ------------------------------------------------------------------------------------------
+
+
+def customer_counts(*, session: Session, scope: CustomerScope) -> tuple[dict[str, int], dict[str, int]]:
+    by_status = {status: count for status, count in session.execute(
+        select(Customer.status, func.count()).where(LIVE, scope.clause()).group_by(Customer.status))}
+    grades = session.execute(
+        select(Customer.grade, func.count()).where(LIVE, scope.clause(), Customer.status != "churned")
+        .group_by(Customer.grade))
+    return by_status, {grade or "-": count for grade, count in grades}
+
+
+def compliance(*, session: Session, scope: CustomerScope, author: str | None, since: datetime,
+               until: datetime) -> tuple[int, int]:
+    """Follow-ups logged in the period and how many late (the 24-hour rule), for one author or a scope."""
+    query = (
+        select(func.count(), func.sum(case((FollowUp.late.is_(True), 1), else_=0)))
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(scope.clause(), FollowUp.logged_at >= since, FollowUp.logged_at <= until)
+    )
+    if author is not None:
+        query = query.where(FollowUp.author_id == author)
+    logged, late = session.execute(query).one()
+    return int(logged or 0), int(late or 0)
+
+
+def customers_in_warning(*, session: Session, scope: CustomerScope, limit: int = 20) -> list[Customer]:
+    return list(session.scalars(
+        select(Customer).where(LIVE, scope.clause(), Customer.warning.is_(True)).order_by(Customer.number).limit(limit)))

@@ -227,10 +227,34 @@ def test_review_message_is_retried_after_a_rate_limit(slack: SlackDriver, bot: B
 
 def test_app_home_shows_what_waits(slack: SlackDriver, bot: Bot) -> None:
     register_lead(slack, bot)
+    from storage.models import Customer
+
+    with bot.db.write() as session:
+        session.scalars(select(Customer)).one().warning = True
     slack.event({"type": "app_home_opened", "user": SUPERVISOR, "channel": "D0X", "tab": "home"}, event_id="Ev1")
     slack.event({"type": "app_home_opened", "user": SUPERVISOR, "channel": "D0X", "tab": "home"}, event_id="Ev1",
                 headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     home = slack.fake.wait_for("views.publish")[0].args
-    assert "Registrations waiting for you:* 1" in json.dumps(home["view"])
+    assert "Approvals waiting for you:* 1" in json.dumps(home["view"])
+    assert "Customers in warning:* *CL2026001* Acme Ltd (<@U0REP1>)" in json.dumps(home["view"])
     bot.executor.wait_idle()
     assert len(slack.fake.calls_to("views.publish")) == 1
+
+
+def test_app_home_for_a_rep(slack: SlackDriver, bot: Bot) -> None:
+    from datetime import timedelta
+
+    from tests.factories import log_followup, make_customer
+
+    acme = make_customer(bot, REP, "Acme Ltd")
+    log_followup(bot, REP, acme, at=bot.clock.now - timedelta(hours=1))
+    slack.slash("/followup", "CL2026001 visited 3 days ago", user=REP)
+    view = slack.open_modal("/followup", "CL2026001", user=REP)
+    slack.submit(view, {"method": "visit", "notes": "Visit", "when": "3 days ago", "customer": str(acme)}, user=REP)
+    make_customer(bot, REP, "Globex")  # never contacted: first contact due tomorrow
+    slack.event({"type": "app_home_opened", "user": REP, "channel": "D0X", "tab": "home"}, event_id="Ev2")
+    home = json.dumps(slack.fake.wait_for("views.publish")[0].args["view"], ensure_ascii=False)
+    assert "My due list:* 0 overdue · 0 today · 1 in the next 3 days" in home
+    assert "Customers by status:* Lead 2" in home
+    assert "24-h logging this month:* 67% on time (2 of 3)" in home
+    assert "Customers in warning" not in home
