@@ -625,7 +625,7 @@ CHURN_COLUMNS = (Customer.id, Customer.team_id, Customer.owner_id, Customer.numb
                  Customer.last_stage, Customer.next_step_at, Customer.warning)
 
 
-def churn_signals(*, session: Session, team_id: int, now: datetime, window_start: datetime,
+def churn_signals(*, session: Session, team_ids: list[int], now: datetime, window_start: datetime,
                   previous_start: datetime, keywords: list[str]) -> list[tuple[Any, dict[str, Any]]]:
     """Every active customer of a team with the churn signals of its follow-ups and complaints,
     in one aggregation: contacts in the window and the window before, satisfaction, payment
@@ -643,7 +643,8 @@ def churn_signals(*, session: Session, team_id: int, now: datetime, window_start
             func.max(case((recent, FollowUp.payment_delay_days))).label("payment_delay"),
             func.max(case((and_(recent, mentions), 1), else_=0)).label("competitor"),
         )
-        .where(FollowUp.occurred_at >= previous_start, FollowUp.occurred_at <= now)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(FollowUp.occurred_at >= previous_start, FollowUp.occurred_at <= now, Customer.team_id.in_(team_ids))
         .group_by(FollowUp.customer_id)
         .subquery()
     )
@@ -663,7 +664,7 @@ def churn_signals(*, session: Session, team_id: int, now: datetime, window_start
                complaints.c.open_complaints, complaints.c.late_complaints)
         .outerjoin(followups, followups.c.customer_id == Customer.id)
         .outerjoin(complaints, complaints.c.customer_id == Customer.id)
-        .where(Customer.team_id == team_id, *ACTIVE)
+        .where(Customer.team_id.in_(team_ids), *ACTIVE)
     )
     found = []
     for row in rows:

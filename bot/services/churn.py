@@ -32,16 +32,21 @@ class Scored:
 
 
 def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
-    """Every active customer's score at ``now``: one aggregation over the follow-ups, then the pure score."""
-    scored: list[Scored] = []
+    """Every active customer's score at ``now``: one aggregation over the follow-ups for all teams
+    sharing a window and keywords (normally one for everyone), then the pure score per customer."""
+    groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}
     for team in runtime.config.teams:
         policy = team.policy.churn
-        window = timedelta(days=policy.window_days)
+        groups.setdefault((policy.window_days, policy.competitor_keywords), []).append(team.name)
+    scored: list[Scored] = []
+    for (window_days, keywords), names in groups.items():
+        window = timedelta(days=window_days)
         with runtime.db.read() as session:
-            rows = queries.churn_signals(session=session, team_id=runtime.team_ids[team.name], now=now,
+            rows = queries.churn_signals(session=session, team_ids=[runtime.team_ids[n] for n in names], now=now,
                                          window_start=now - window, previous_start=now - 2 * window,
-                                         keywords=list(policy.competitor_keywords))
+                                         keywords=list(keywords))
         for customer, facts in rows:
+            team = runtime.team_by_id(customer.team_id)
             days, _ = cadence_days(cadence.facts_of(customer), team.policy.cadence)
             last = customer.last_contact_at
             signals = Signals(
@@ -51,7 +56,7 @@ def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
                 open_complaints=facts["open_complaints"], late_complaints=facts["late_complaints"],
                 payment_delay_days=facts["payment_delay"], competitor_mentioned=bool(facts["competitor"]),
             )
-            scored.append(Scored(customer=customer, score=churn_score(signals, policy)))
+            scored.append(Scored(customer=customer, score=churn_score(signals, team.policy.churn)))
     return scored
 
 
