@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import create_server
 
 from storage.db import Database
 
@@ -35,8 +37,6 @@ def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
 
 def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 16) -> Any:
     """A waitress server (call ``.run()``; ``.close()`` stops it); port 0 picks a free one."""
-    from waitress.server import create_server
-
     return create_server(wsgi_app(app, db), host=host, port=port, threads=threads, ident="followup-bot")
 
 
@@ -44,8 +44,6 @@ class ServerThread:
     """Runs a waitress server in a background thread (tests, benchmarks) and stops it cleanly."""
 
     def __init__(self, server: Any) -> None:
-        import threading
-
         self.server = server
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="http-server", daemon=True)

@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
+from bot.services import customers
 from bot.services.directory import Actor, refresh_user, resolve_actor, user_language
 from bot.services.outbox import deliver_keys
 from bot.views.approvals import format_time
@@ -154,8 +155,6 @@ def customer_button(runtime: Runtime, open_modal: Callable[..., None]) -> Callab
 
     @reported
     def clicked(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any) -> None:
-        from bot.services import customers
-
         ack()
         ctx = Context(runtime, body["user"]["id"])
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -59,6 +60,4 @@ def add_months(day: date, months: int) -> date:
 
 
 def local_date(at: datetime, tz: str) -> date:
-    from zoneinfo import ZoneInfo
-
     return at.astimezone(ZoneInfo(tz)).date()

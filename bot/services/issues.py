@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import TeamConfig
+from bot.domain.dates import format_when
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
@@ -99,8 +100,6 @@ def report(runtime: Runtime, *, actor: Actor, customer_id: int, data: IssueInput
 
 
 def _deadline_text(issue: Issue, team: TeamConfig, lang: str) -> str:
-    from bot.domain.dates import format_when
-
     return t(f"issue_deadline_{issue.deadline_kind}", lang, when=format_when(issue.deadline_at, tz=team.timezone,
                                                                              lang=lang))
 
