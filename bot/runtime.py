@@ -35,6 +35,12 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock()
 
+    _teams_by_id: dict[int, TeamConfig] = field(default_factory=dict, init=False, repr=False)
+
     def team_by_id(self, team_id: int) -> TeamConfig:
-        name = next(name for name, id_ in self.team_ids.items() if id_ == team_id)
-        return self.config.team(name)
+        """The team config of a database team id (called per customer in bulk paths: a dict lookup)."""
+        team = self._teams_by_id.get(team_id)
+        if team is None:
+            self._teams_by_id = {id_: self.config.team(name) for name, id_ in self.team_ids.items()}
+            team = self._teams_by_id[team_id]
+        return team

@@ -458,11 +458,18 @@ def customers_after(*, session: Session, after_id: int, limit: int) -> list[Cust
     return list(session.scalars(select(Customer).where(Customer.id > after_id).order_by(Customer.id).limit(limit)))
 
 
-def due_customers(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Customer]:
-    """Customers of these owners due before ``until``, leaving out snoozed, paused and dead ones."""
+DUE_COLUMNS = (Customer.id, Customer.owner_id, Customer.team_id, Customer.number, Customer.company, Customer.grade,
+               Customer.status, Customer.last_stage, Customer.next_due_at, Customer.due_reason)
+
+
+def due_customers(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Any]:
+    """Customers of these owners due before ``until``, leaving out snoozed, paused and dead ones.
+
+    Rows of the columns a due list shows, not whole customers: this runs over every rep at once.
+    """
     return list(
-        session.scalars(
-            select(Customer).where(
+        session.execute(
+            select(*DUE_COLUMNS).where(
                 Customer.owner_id.in_(owner_ids),
                 Customer.next_due_at < until,
                 Customer.paused.is_(False),
@@ -473,22 +480,23 @@ def due_customers(*, session: Session, owner_ids: list[str], until: datetime, no
     )
 
 
-def due_items_for(*, session: Session, owner_ids: list[str], until: datetime,
-                  now: datetime) -> list[tuple[DueItem, Customer]]:
-    """Open due items (re-grade, revisits, reactivation …) of these owners due before ``until``."""
-    rows = session.execute(
-        select(DueItem, Customer)
-        .join(Customer, Customer.id == DueItem.customer_id)
-        .where(
-            DueItem.owner_id.in_(owner_ids),
-            DueItem.done_at.is_(None),
-            DueItem.due_at < until,
-            LIVE,
-            or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
-            or_(Customer.paused.is_(False), DueItem.kind == "reactivation"),
+def due_items_for(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Any]:
+    """Open due items (re-grade, revisits, reactivation …) of these owners due before ``until``,
+    with the columns of their customer a due list shows."""
+    return list(
+        session.execute(
+            select(DueItem.owner_id.label("item_owner"), DueItem.due_at, DueItem.kind, DueItem.note, *DUE_COLUMNS)
+            .join(Customer, Customer.id == DueItem.customer_id)
+            .where(
+                DueItem.owner_id.in_(owner_ids),
+                DueItem.done_at.is_(None),
+                DueItem.due_at < until,
+                LIVE,
+                or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
+                or_(Customer.paused.is_(False), DueItem.kind == "reactivation"),
+            )
         )
     )
-    return [(item, customer) for item, customer in rows]
 
 
 # Scheduled duties --------------------------------------------------------------------------------

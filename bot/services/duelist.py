@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.cadence import cadence_days
+from bot.domain.cadence import CustomerFacts, cadence_days
 from bot.runtime import Runtime
-from bot.services.cadence import facts_of
 from storage import queries
-from storage.models import Customer
 
 HORIZON_DAYS = 3
 
@@ -66,24 +65,36 @@ def due_lists(runtime: Runtime, *, owners: dict[str, str], now: datetime) -> dic
         items = queries.due_items_for(session=session, owner_ids=list(owners), until=latest, now=now)
     lists = {owner: DueList(owner_id=owner) for owner in owners}
     entries: dict[str, list[DueEntry]] = defaultdict(list)
-    for customer in customers:
-        assert customer.next_due_at is not None
-        reason = customer.due_reason or "cadence"
-        days = None
-        if reason in ("cadence", "key_stage"):
-            days = cadence_days(facts_of(customer), runtime.team_by_id(customer.team_id).policy.cadence)[0]
-        entries[customer.owner_id].append(_entry(customer, customer.next_due_at, reason, days=days))
-    for item, customer in items:
-        entries[item.owner_id].append(_entry(customer, item.due_at, item.kind, note=item.note))
+    days_for = _cadence_days_cache(runtime)
+    for row in customers:
+        reason = row.due_reason or "cadence"
+        days = days_for(row) if reason in ("cadence", "key_stage") else None
+        entries[row.owner_id].append(_entry(row, row.next_due_at, reason, days=days))
+    for row in items:
+        entries[row.item_owner].append(_entry(row, row.due_at, row.kind, note=row.note))
     for owner, found in entries.items():
         _sort_into(lists[owner], found, now=now, tz=owners[owner])
     return lists
 
 
-def _entry(customer: Customer, due_at: datetime, why: str, note: str | None = None,
-           days: int | None = None) -> DueEntry:
-    return DueEntry(customer_id=customer.id, number=customer.number, company=customer.company, grade=customer.grade,
-                    status=customer.status, due_at=due_at, why=why, note=note, days=days)
+def _cadence_days_cache(runtime: Runtime) -> Callable[[Any], int | None]:
+    """Days between contacts depend on team, grade, status and stage only: compute each once."""
+    cache: dict[tuple[Any, ...], int | None] = {}
+
+    def days_for(row: Any) -> int | None:
+        key = (row.team_id, row.grade, row.status, row.last_stage)
+        if key not in cache:
+            facts = CustomerFacts(grade=row.grade, status=row.status, paused=False, assigned_at=datetime.min,
+                                  last_contact_at=None, last_stage=row.last_stage, next_step_at=None)
+            cache[key] = cadence_days(facts, runtime.team_by_id(row.team_id).policy.cadence)[0]
+        return cache[key]
+
+    return days_for
+
+
+def _entry(row: Any, due_at: datetime, why: str, note: str | None = None, days: int | None = None) -> DueEntry:
+    return DueEntry(customer_id=row.id, number=row.number, company=row.company, grade=row.grade, status=row.status,
+                    due_at=due_at, why=why, note=note, days=days)
 
 
 def _sort_into(target: DueList, entries: Iterable[DueEntry], *, now: datetime, tz: str) -> None:
