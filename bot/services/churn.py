@@ -28,6 +28,7 @@ from storage.models import ChurnAlert, ChurnArchive, Customer, DueItem
 @dataclass(frozen=True)
 class Scored:
     customer: Any  # a row with the customer's columns (see queries.churn_signals)
+    signals: Signals
     score: Score
 
 
@@ -56,7 +57,7 @@ def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
                 open_complaints=facts["open_complaints"], late_complaints=facts["late_complaints"],
                 payment_delay_days=facts["payment_delay"], competitor_mentioned=bool(facts["competitor"]),
             )
-            scored.append(Scored(customer=customer, score=churn_score(signals, team.policy.churn)))
+            scored.append(Scored(customer=customer, signals=signals, score=churn_score(signals, team.policy.churn)))
     return scored
 
 
