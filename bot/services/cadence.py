@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.domain.cadence import CustomerFacts, next_due
+from bot.domain.cadence import CustomerFacts, cadence_days, next_due
 from bot.runtime import Runtime
 from storage import queries
 from storage.models import Customer
@@ -72,3 +75,19 @@ def recompute_in(session: Session, runtime: Runtime, customer_id: int) -> None:
     customer = session.get(Customer, customer_id)
     if customer is not None:
         recompute(runtime, customer)
+
+
+def cadence_days_cache(runtime: Runtime) -> Callable[[Any], int | None]:
+    """Days between contacts for rows of customers: they depend on team, grade, status and stage
+    only, so bulk paths (due lists, churn scoring) compute each combination once."""
+    cache: dict[tuple[Any, ...], int | None] = {}
+
+    def days_for(row: Any) -> int | None:
+        key = (row.team_id, row.grade, row.status, row.last_stage)
+        if key not in cache:
+            facts = CustomerFacts(grade=row.grade, status=row.status, paused=False, assigned_at=datetime.min,
+                                  last_contact_at=None, last_stage=row.last_stage, next_step_at=None)
+            cache[key] = cadence_days(facts, runtime.team_by_id(row.team_id).policy.cadence)[0]
+        return cache[key]
+
+    return days_for

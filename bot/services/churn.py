@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.domain.cadence import cadence_days
 from bot.domain.calendar import add_months
 from bot.domain.churn import Score, Signals, churn_score
 from bot.domain.dates import format_when
@@ -40,6 +39,7 @@ def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
         policy = team.policy.churn
         groups.setdefault((policy.window_days, policy.competitor_keywords), []).append(team.name)
     scored: list[Scored] = []
+    days_for = cadence.cadence_days_cache(runtime)
     for (window_days, keywords), names in groups.items():
         window = timedelta(days=window_days)
         with runtime.db.read() as session:
@@ -48,7 +48,7 @@ def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
                                          keywords=list(keywords))
         for customer, facts in rows:
             team = runtime.team_by_id(customer.team_id)
-            days, _ = cadence_days(cadence.facts_of(customer), team.policy.cadence)
+            days = days_for(customer)
             last = customer.last_contact_at
             signals = Signals(
                 days_since_contact=(now - last).total_seconds() / 86400 if last else None,

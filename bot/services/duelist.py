@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.cadence import CustomerFacts, cadence_days
 from bot.runtime import Runtime
+from bot.services.cadence import cadence_days_cache
 from storage import queries
 
 HORIZON_DAYS = 3
@@ -65,7 +65,7 @@ def due_lists(runtime: Runtime, *, owners: dict[str, str], now: datetime) -> dic
         items = queries.due_items_for(session=session, owner_ids=list(owners), until=latest, now=now)
     lists = {owner: DueList(owner_id=owner) for owner in owners}
     entries: dict[str, list[DueEntry]] = defaultdict(list)
-    days_for = _cadence_days_cache(runtime)
+    days_for = cadence_days_cache(runtime)
     for row in customers:
         reason = row.due_reason or "cadence"
         days = days_for(row) if reason in ("cadence", "key_stage") else None
@@ -75,21 +75,6 @@ def due_lists(runtime: Runtime, *, owners: dict[str, str], now: datetime) -> dic
     for owner, found in entries.items():
         _sort_into(lists[owner], found, now=now, tz=owners[owner])
     return lists
-
-
-def _cadence_days_cache(runtime: Runtime) -> Callable[[Any], int | None]:
-    """Days between contacts depend on team, grade, status and stage only: compute each once."""
-    cache: dict[tuple[Any, ...], int | None] = {}
-
-    def days_for(row: Any) -> int | None:
-        key = (row.team_id, row.grade, row.status, row.last_stage)
-        if key not in cache:
-            facts = CustomerFacts(grade=row.grade, status=row.status, paused=False, assigned_at=datetime.min,
-                                  last_contact_at=None, last_stage=row.last_stage, next_step_at=None)
-            cache[key] = cadence_days(facts, runtime.team_by_id(row.team_id).policy.cadence)[0]
-        return cache[key]
-
-    return days_for
 
 
 def _entry(row: Any, due_at: datetime, why: str, note: str | None = None, days: int | None = None) -> DueEntry:
