@@ -88,6 +88,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "该企业已被登记，负责人是 <@{owner}>。请与其或你的主管沟通。",
     },
     "lead_saved_title": {"en": "Lead registered", "zh-CN": "线索已登记"},
+    "lead_saving_title": {"en": "Registering…", "zh-CN": "正在登记…"},
+    "lead_saving": {"en": ":hourglass_flowing_sand: Registering *{company}*…", "zh-CN": ":hourglass_flowing_sand: 正在登记 *{company}*……"},
+    "lead_not_saved_title": {"en": "Not registered", "zh-CN": "未登记"},
     "lead_saved": {
         "en": "*{number}* · {company}\nSent to your supervisors for review. You'll get a DM when they decide.",
         "zh-CN": "*{number}* · {company}\n已提交主管审核，审核结果会私信通知你。",

@@ -84,6 +84,12 @@ class SlackDriver:
         call = self.fake.wait_for("views.open", count=count)[count - 1]
         return self.fake.views[call.response["view"]["id"]]
 
+    def updated_view(self, view_id: str, *, containing: str = "") -> dict[str, Any]:
+        """The view the bot last put in place of ``view_id`` with views.update (waiting for it)."""
+        calls = self.fake.wait_for("views.update", predicate=lambda a: a.get("view_id") == view_id
+                                   and containing in str(a["view"]))
+        return calls[-1].args["view"]
+
     # Views -------------------------------------------------------------------------------------
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str, **kwargs: Any) -> Reply:

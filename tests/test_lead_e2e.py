@@ -27,10 +27,11 @@ def lead_values(bot: Bot, **overrides: Any) -> dict[str, Any]:
 
 
 def register_lead(slack: SlackDriver, bot: Bot, user: str = REP, **overrides: Any) -> dict[str, Any]:
+    """Submit a New lead; returns the modal as it ends up (with the customer number)."""
     view = slack.open_modal("/lead", user=user)
     reply = slack.submit(view, lead_values(bot, **overrides), user=user)
-    assert reply.status == 200, reply
-    return reply.json
+    assert reply.status == 200 and reply.json["response_action"] == "update", reply
+    return slack.updated_view(view["id"], containing="Lead registered")
 
 
 def review_message(slack: SlackDriver, channel: str = "C0EAST", count: int = 1) -> dict[str, Any]:
@@ -55,7 +56,8 @@ def test_lead_from_command_to_approval(slack: SlackDriver, bot: Bot) -> None:
 
     reply = slack.submit(view, lead_values(bot), user=REP)
     assert reply.json["response_action"] == "update"
-    confirmation = reply.json["view"]["blocks"][0]["text"]["text"]
+    assert "Registering *Acme Ltd*" in str(reply.json["view"]["blocks"])
+    confirmation = slack.updated_view(view["id"], containing="CL2026001")["blocks"][0]["text"]["text"]
     assert "CL2026001" in confirmation and "Acme Ltd" in confirmation
 
     review = review_message(slack)

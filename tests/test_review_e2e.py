@@ -120,7 +120,7 @@ def test_needs_info_then_the_rep_completes_and_resubmits(slack: SlackDriver, bot
 
     reply = slack.submit(view, lead_values(bot, email="wang@acme.example"), user=REP)
     assert reply.json["response_action"] == "update"
-    assert "CL2026001" in str(reply.json["view"])
+    assert "CL2026001" in str(slack.updated_view(view["id"], containing="CL2026001"))
     second = slack.fake.wait_for("chat.postMessage", count=2, predicate=lambda a: a["channel"] == "C0EAST")[-1]
     assert "Resubmitted with more information" in str(second.args["blocks"])
     assert [r.state for r in requests(bot)] == ["needs_info", "pending"]
@@ -176,9 +176,11 @@ def test_deciding_after_someone_else_in_the_reason_modal_is_refused(slack: Slack
 def test_a_retried_submission_creates_one_customer(slack: SlackDriver, bot: Bot) -> None:
     view = slack.open_modal("/lead", user=REP)
     first = slack.submit(view, lead_values(bot), user=REP)
+    slack.updated_view(view["id"], containing="CL2026001")
     retry = slack.submit(view, lead_values(bot), user=REP,
                          headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
-    assert first.json == retry.json
+    assert first.json["response_action"] == retry.json["response_action"] == "update"
+    assert "CL2026001" in str(retry.json["view"]), "the retry is told what the first one did"
     assert len(customers(bot)) == 1
     bot.executor.wait_idle()
     assert len([c for c in slack.fake.calls_to("chat.postMessage") if c.args["channel"] == "C0EAST"]) == 1
@@ -194,6 +196,7 @@ def test_concurrent_submissions_get_distinct_numbers(slack: SlackDriver, bot: Bo
     with ThreadPoolExecutor(max_workers=20) as pool:
         replies = list(pool.map(submit, range(40)))
     assert all(r.json["response_action"] == "update" for r in replies)
+    bot.executor.wait_idle()
     numbers = sorted(c.number for c in customers(bot))
     assert numbers == [f"CL2026{i:03d}" for i in range(1, 41)]
 
@@ -258,3 +261,22 @@ def test_app_home_for_a_rep(slack: SlackDriver, bot: Bot) -> None:
     assert "Customers by status:* Lead 2" in home
     assert "24-h logging this month:* 67% on time (2 of 3)" in home
     assert "Customers in warning" not in home
+
+
+def test_the_same_company_submitted_at_once_is_registered_once(slack: SlackDriver, bot: Bot) -> None:
+    """Checked before the answer and again when stored: the losers of a race are told, in the modal."""
+    view = slack.open_modal("/lead", user=REP)
+
+    def submit(i: int) -> Any:
+        return slack.submit({**view, "id": f"VRACE{i}"}, lead_values(bot, company="Acme Ltd"), user=(REP, OTHER_REP)[i % 2])
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        replies = list(pool.map(submit, range(10)))
+    bot.executor.wait_idle()
+    assert len(customers(bot)) == 1
+    refused_at_once = [r for r in replies if r.json["response_action"] == "errors"]
+    refused_later = [c for c in slack.fake.calls_to("views.update") if "Not registered" in str(c.args["view"])]
+    registered = [c for c in slack.fake.calls_to("views.update") if "Lead registered" in str(c.args["view"])]
+    assert len(registered) == 1 and len(refused_at_once) + len(refused_later) == 9
+    for call in refused_later:
+        assert "already registered" in str(call.args["view"])

@@ -145,7 +145,8 @@ def test_lead_from_slash_command_to_review_message(slack: SocketSlack, socket_bo
     answer = ack["payload"]
     assert answer["response_action"] == "update"
     assert not validate_view(answer["view"]), "Slack would reject this view"
-    confirmation = answer["view"]["blocks"][0]["text"]["text"]
+    [updated] = slack.fake.wait_for("views.update", predicate=lambda a: a.get("view_id") == view["id"])
+    confirmation = updated.args["view"]["blocks"][0]["text"]["text"]
     assert "CL2026001" in confirmation and "Acme Ltd" in confirmation
 
     [review] = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == "C0EAST")

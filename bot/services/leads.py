@@ -101,29 +101,42 @@ def parse_lead_form(values: dict[str, Any], *, now: datetime) -> LeadInput:
 
 def submit_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str) -> LeadSaved:
     """Register a new lead and send it for review; a retried submission returns the first result."""
-    return _save_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=None)
+    return check_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=None) or save_lead(
+        runtime, actor=actor, lead=lead, request_key=request_key, customer_id=None)
 
 
 def resubmit_lead(runtime: Runtime, *, actor: Actor, customer_id: int, lead: LeadInput, request_key: str) -> LeadSaved:
     """The rep completes a lead the supervisor asked more information about, and sends it again."""
-    return _save_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id)
+    return check_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id) or save_lead(
+        runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id)
 
 
-def _save_lead(
+def check_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str,
+               customer_id: int | None) -> LeadSaved | None:
+    """The quick, read-only part, answered before Slack's deadline: the earlier result of a retried
+    submission, or InvalidInput when the company is someone's already; None when it may be saved."""
+    if actor.team is None:
+        raise NotAuthorized("not_in_team")
+    with runtime.db.read() as session:
+        earlier = queries.processed_result(session=session, key=request_key)
+        existing = queries.customer_by_name_key(session=session, name_key=normalize_company_name(lead.company))
+    if earlier:
+        return LeadSaved(**earlier)
+    if existing is not None and existing.id != customer_id:
+        raise _duplicate(existing, actor)
+    return None
+
+
+def save_lead(
     runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str, customer_id: int | None
 ) -> LeadSaved:
+    """Number, store and send for review (checked again inside the transaction: another
+    submission may have registered the company since ``check_lead``)."""
     team = actor.team
     if team is None:
         raise NotAuthorized("not_in_team")
     now = runtime.now()
     name_key = normalize_company_name(lead.company)
-    with runtime.db.read() as session:
-        earlier = queries.processed_result(session=session, key=request_key)
-        existing = queries.customer_by_name_key(session=session, name_key=name_key)
-    if earlier:
-        return LeadSaved(**earlier)
-    if existing is not None and existing.id != customer_id:
-        raise _duplicate(existing, actor)
     number = _allocate_number(runtime, team, lead, now) if customer_id is None else None
     try:
         with runtime.db.write() as session:

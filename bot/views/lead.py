@@ -73,3 +73,14 @@ def lead_saved_view(lang: Lang, *, number: str, company: str) -> dict[str, Any]:
     return modal("lead_saved", t("lead_saved_title", lang),
                  [section(t("lead_saved", lang, number=number, company=company))],
                  submit=None, close=t("close", lang))
+
+
+def lead_saving_view(lang: Lang, *, company: str) -> dict[str, Any]:
+    """What the modal shows the moment it is submitted, while the lead is numbered and stored."""
+    return modal("lead_saving", t("lead_saving_title", lang), [section(t("lead_saving", lang, company=company))],
+                 submit=None, close=t("close", lang))
+
+
+def lead_not_saved_view(lang: Lang, *, message: str) -> dict[str, Any]:
+    return modal("lead_not_saved", t("lead_not_saved_title", lang), [section(message)], submit=None,
+                 close=t("close", lang))
