@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
@@ -167,3 +168,18 @@ def customer_button(runtime: Runtime, open_modal: Callable[..., None]) -> Callab
         open_modal(ctx, client, body["trigger_id"], customer, body.get("response_url"))
 
     return clicked
+
+
+def update_modal(client: Any, *, view_id: str, view: dict[str, Any]) -> bool:
+    """Replace an open modal; False when the user already closed it (Slack answers not_found).
+
+    Work finished after the acknowledgement reports back this way; a closed modal is normal, and
+    whatever the user must know also reaches them by DM.
+    """
+    try:
+        client.views_update(view_id=view_id, view=view)
+    except SlackApiError as error:
+        if error.response.get("error") != "not_found":
+            raise
+        return False
+    return True

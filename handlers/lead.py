@@ -22,6 +22,7 @@ from handlers.common import (
     form_values,
     metadata,
     reported,
+    update_modal,
     user_message,
 )
 
@@ -70,14 +71,14 @@ def register(app: App, runtime: Runtime) -> None:
             saved = leads.save_lead(runtime, actor=ctx.actor, lead=lead, request_key=key, customer_id=customer_id)
         except InvalidInput as error:
             message = "\n".join(field_errors(error, ctx.lang).values())
-            client.views_update(view_id=view["id"], view=lead_not_saved_view(ctx.lang, message=message))
+            update_modal(client, view_id=view["id"], view=lead_not_saved_view(ctx.lang, message=message))
             return
         except UserFacingError as error:
-            client.views_update(view_id=view["id"], view=lead_not_saved_view(ctx.lang,
-                                                                             message=user_message(error, ctx.lang)))
+            update_modal(client, view_id=view["id"],
+                         view=lead_not_saved_view(ctx.lang, message=user_message(error, ctx.lang)))
             return
-        client.views_update(view_id=view["id"], view=lead_saved_view(ctx.lang, number=saved.number,
-                                                                     company=saved.company))
+        update_modal(client, view_id=view["id"], view=lead_saved_view(ctx.lang, number=saved.number,
+                                                                      company=saved.company))
         ctx.after_ack(saved.outbox_keys)
 
     @app.action(ids.COMPLETE_LEAD)

@@ -93,3 +93,16 @@ def test_numbers_follow_the_team_format(slack: SlackDriver, bot: Bot) -> None:
     register_lead(slack, bot, user="U0REPW", industry="Information Technology", company="Globex")
     register_lead(slack, bot, user="U0REPW", industry="Retail Trade", company="Initech", region="sf")
     assert [c.number for c in customers(bot)] == ["LA-IT-2026-001", "SF-RT-2026-001"]
+
+
+def test_a_modal_closed_before_the_number_comes_is_fine(slack: SlackDriver, bot: Bot) -> None:
+    """The rep closes the modal at once: the lead is still registered and the DM carries the number."""
+    view = slack.open_modal("/lead", user=REP)
+    slack.fake.close_view(view["id"])
+    reply = slack.submit(view, lead_values(bot), user=REP)
+    assert reply.json["response_action"] == "update"
+    slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and "CL2026001" in a["text"])
+    assert slack.fake.wait_for_any("views.update")[0].response["error"] == "not_found"
+    bot.executor.wait_idle()
+    assert not [c for c in slack.fake.calls_to("response_url") if "went wrong" in c.args.get("text", "")]
+    assert [c.number for c in customers(bot)] == ["CL2026001"]
