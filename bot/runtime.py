@@ -36,6 +36,8 @@ class Runtime:
         return self.clock()
 
     _teams_by_id: dict[int, TeamConfig] = field(default_factory=dict, init=False, repr=False)
+    # Users' Slack locales as last read from the database (user id → (monotonic time, locale)).
+    locales: dict[str, tuple[float, str | None]] = field(default_factory=dict, init=False, repr=False)
 
     def team_by_id(self, team_id: int) -> TeamConfig:
         """The team config of a database team id (called per customer in bulk paths: a dict lookup)."""

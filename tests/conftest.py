@@ -168,6 +168,7 @@ def bot(bot_server: Bot, fake_slack: FakeSlack) -> Iterator[Bot]:
     """The running bot with an empty database, a quiet fake Slack and the clock at DEFAULT_NOW."""
     bot_server.executor.wait_idle()
     wipe(bot_server.db)
+    bot_server.runtime.locales.clear()
     sync_directory(bot_server.runtime)
     fake_slack.reset()
     bot_server.clock.set(DEFAULT_NOW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ from storage.models import Member, Team
 
 log = logging.getLogger(__name__)
 USER_CACHE_TTL = timedelta(hours=12)
+# Every request needs the user's language: remember it in the process for a few minutes.
+LOCALE_MEMORY_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,19 @@ def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None
     Inside a write transaction pass its session: taking a second connection while holding the
     write lock can starve the pool under load.
     """
-    if session is None:
-        with runtime.db.read() as own:
-            cached = queries.get_slack_user(session=own, user_id=user_id)
+    remembered = runtime.locales.get(user_id)
+    if remembered is not None and time.monotonic() - remembered[0] < LOCALE_MEMORY_SECONDS:
+        locale = remembered[1]
     else:
-        cached = queries.get_slack_user(session=session, user_id=user_id)
-    return (lang_from_locale(cached.locale) if cached else None) or team_language(runtime.config, team)
+        if session is None:
+            with runtime.db.read() as own:
+                cached = queries.get_slack_user(session=own, user_id=user_id)
+        else:
+            cached = queries.get_slack_user(session=session, user_id=user_id)
+        locale = cached.locale if cached else None
+        if cached is not None:
+            runtime.locales[user_id] = (time.monotonic(), locale)
+    return lang_from_locale(locale) or team_language(runtime.config, team)
 
 
 def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
@@ -113,6 +123,7 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
     except SlackApiError as exc:
         log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
         return
+    runtime.locales[user_id] = (time.monotonic(), user.get("locale"))
     with runtime.db.write(background=True) as session:
         queries.save_slack_user(
             session=session,
