@@ -48,7 +48,7 @@ def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[s
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING rather than rowcount: psycopg reports a row count for a conflict that inserted nothing.
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    statement: Any = insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
     return session.execute(statement).first() is not None
 
 

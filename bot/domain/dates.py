@@ -147,7 +147,7 @@ _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
-def format_when(dt: datetime, *, tz: str, lang: Literal["en", "zh-CN"]) -> str:
+def format_when(dt: datetime, *, tz: str, lang: str) -> str:
     """``dt`` in ``tz``: en "Wed 25 Nov 2026, 15:00"; zh-CN "2026年11月25日 周三 15:00".
 
     A naive ``dt`` is taken to be UTC (how databases hand back stored instants).  Any ``lang``
@@ -542,7 +542,10 @@ def _take_explicit_date(sc: _Scanner, ctx: _Context) -> _DateSpec | None:
                 return _fixed_or_invalid(year, month, day)
             if not (1 <= month <= 12 and 1 <= day <= 31):
                 raise _Invalid
-            return _DateSpec(lambda k, month=month, day=day: _safe_date(today.year + k, month, day), "both")
+            def this_date(k: int, month: int = month, day: int = day) -> date | None:
+                return _safe_date(today.year + k, month, day)
+
+            return _DateSpec(this_date, "both")
     return None
 
 
@@ -692,7 +695,7 @@ def _take_relative_date(sc: _Scanner, ctx: _Context) -> _DateSpec | None:
             return _fixed(today + timedelta(weeks=sign))
         return _fixed(_add_months(today, sign * (1 if m["u"] == "month" else 12)))
     if m := sc.take(_ZH_REL_WEEK):
-        return _fixed(today + timedelta(weeks=_ZH_PREFIX_WEEKS[_zh_prefix(m["pre"])]))
+        return _fixed(today + timedelta(weeks=_ZH_PREFIX_WEEKS[_zh_prefix(m["pre"]) or ""]))
     if m := sc.take(_ZH_REL_MONTH):
         return _fixed(_add_months(today, 1 if _zh_prefix(m["pre"]) == "下" else -1))
     if m := sc.take(_ZH_REL_YEAR):

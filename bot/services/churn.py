@@ -89,13 +89,13 @@ def churn_duty(runtime: Runtime, now: datetime) -> int:
                                           text=text, blocks=blocks), now=now)
             else:
                 current.warning = False
-                alert = queries.open_churn_alert(session=session, customer_id=current.id)
-                if alert is not None:
+                open_alert = queries.open_churn_alert(session=session, customer_id=current.id)
+                if open_alert is not None:
                     reason = t("churn_cleared_note", lang, score=score.total, threshold=team.policy.churn.threshold,
                                number=current.number)
-                    _close(session, alert, outcome="retained", reason=reason, by="system", now=now)
-                    posted = queries.outbox_message_by_key(session=session, key=f"churn:{alert.id}:post")
-                    enqueue(session, Outgoing(key=f"churn:{alert.id}:cleared", channel=team.supervisor_channel,
+                    _close(session, open_alert, outcome="retained", reason=reason, by="system", now=now)
+                    posted = queries.outbox_message_by_key(session=session, key=f"churn:{open_alert.id}:post")
+                    enqueue(session, Outgoing(key=f"churn:{open_alert.id}:cleared", channel=team.supervisor_channel,
                                               text=reason, thread_ts=posted.result_ts if posted else None), now=now)
             decided += 1
     return decided

@@ -47,7 +47,7 @@ def _date(value: Any) -> date | None:
 
 def parse_deal_form(outcome: str, values: dict[str, Any], *, today: date) -> DealInput:
     """Check the won / lost modal; every problem at its field."""
-    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+    clean: dict[str, Any] = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
     errors: Errors = {}
     for field, limit in (("contract_number", 60), ("failure_detail", 2000), ("improvement", 2000)):
         if clean.get(field) and len(clean[field]) > limit:

@@ -9,7 +9,7 @@ many messages it queued. Delivery is the outbox's job.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,7 +54,7 @@ def _when(at: datetime, team: TeamConfig, lang: Lang) -> str:
     return format_when(at, tz=team.timezone, lang=lang)
 
 
-def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped: list[str] = ()) -> int:
+def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped: Sequence[str] = ()) -> int:
     """Queue decided messages in one transaction; returns how many were new."""
     if not messages and not skipped:
         return 0

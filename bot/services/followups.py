@@ -71,7 +71,7 @@ def read_next_date(text: str | None, *, now: datetime, tz: str) -> ParsedDate | 
 
 def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInput:
     """Check the Log follow-up form; every problem at its field, all at once."""
-    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+    clean: dict[str, Any] = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
     errors: Errors = {}
     for field, limit in TEXT_LIMITS.items():
         if isinstance(clean.get(field), str) and len(clean[field]) > limit:

@@ -59,8 +59,8 @@ def parse_proposal(values: dict[str, Any], policy: GradePolicy) -> GradeProposal
     if amount is None:
         errors["annual_purchase"] = ("err_amount", {}) if (values.get("annual_purchase") or "").strip() else (
             "err_required", {})
-    potential = values.get("potential")
-    if str(potential) not in {"1", "2", "3", "4", "5"}:
+    potential = str(values.get("potential"))
+    if potential not in {"1", "2", "3", "4", "5"}:
         errors["potential"] = ("err_required", {})
     reason = (values.get("reason") or "").strip() or None
     if reason and len(reason) > 2000:
@@ -114,11 +114,12 @@ def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: Grade
                    request_id=None)
             return Proposed(customer=customer, applied=True, replaced=bool(keys), outbox_keys=tuple(keys))
         replaces = bool(queries.open_approvals(session=session, kind="grade", subject_id=customer.id))
+        proposal_record: dict[str, Any] = {"grade": proposal.grade, "annual_purchase": str(proposal.annual_purchase),
+                         "potential": proposal.potential, "reason": proposal.reason, "suggested": proposal.suggested,
+                         "from_grade": customer.grade}
         payload = {
             "number": customer.number, "company": customer.company, "replaces": replaces,
-            "proposal": {"grade": proposal.grade, "annual_purchase": str(proposal.annual_purchase),
-                         "potential": proposal.potential, "reason": proposal.reason, "suggested": proposal.suggested,
-                         "from_grade": customer.grade},
+            "proposal": proposal_record,
             "fields": [
                 ["f_grade_change", f"{customer.grade or '—'} → {proposal.grade}", False],
                 ["f_annual_purchase", f"{proposal.annual_purchase:,.0f} CNY", False],
@@ -133,13 +134,13 @@ def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: Grade
                               now=now, lang=lang)
         keys = [opened.message_key] + [f"approval:{old.id}:decided" for old in opened.superseded]
         queries.audit(session=session, actor=actor.user_id, action="grade.propose", entity=customer, at=now,
-                      after=payload["proposal"])
+                      after=proposal_record)
     return Proposed(customer=customer, applied=False, replaced=replaces, outbox_keys=tuple(keys))
 
 
 def _apply(session: Session, runtime: Runtime, customer: Customer, proposal: GradeProposal | dict[str, Any], *,
            proposed_by: str, approved_by: str, now: datetime, request_id: int | None) -> None:
-    values = proposal if isinstance(proposal, dict) else {
+    values: dict[str, Any] = proposal if isinstance(proposal, dict) else {
         "grade": proposal.grade, "annual_purchase": str(proposal.annual_purchase), "potential": proposal.potential,
         "reason": proposal.reason, "suggested": proposal.suggested}
     session.add(GradeChange(

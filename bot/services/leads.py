@@ -149,9 +149,10 @@ def save_lead(
                 customer = _new_customer(session, runtime, actor=actor, lead=lead, name_key=name_key, now=now,
                                          number=number)
             else:
+                assert customer_id is not None
                 customer = _completed_customer(session, actor=actor, customer_id=customer_id, lead=lead,
                                                name_key=name_key, now=now)
-            result = {"customer_id": customer.id, "number": customer.number, "company": customer.company}
+            result: dict[str, Any] = {"customer_id": customer.id, "number": customer.number, "company": customer.company}
             queries.save_request_result(session=session, key=request_key, result=result)
             keys = _request_review(session, runtime, actor=actor, customer=customer, lead=lead, now=now,
                                    resubmitted=customer_id is not None)

@@ -167,6 +167,7 @@ def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], 
     if payload.get("blocks") is not None:
         args["blocks"] = payload["blocks"]
     if method == "chat.update":
+        assert ts is not None
         return runtime.slack.chat_update(ts=ts, **args)
     if payload.get("thread_ts"):
         args["thread_ts"] = payload["thread_ts"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
@@ -28,7 +29,7 @@ def snooze_until(choice: str, now: datetime, tz: str) -> datetime:
 
 def snooze(runtime: Runtime, *, actor: Actor, customer_id: int, choice: str | None, reason: str | None,
            tz: str) -> tuple[Customer, datetime]:
-    errors = {}
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
     if choice not in CHOICES:
         errors["until"] = ("err_required", {})
     if not (reason or "").strip():
