@@ -7,12 +7,20 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
+from bot.errors import AlreadyDecided, UserFacingError
 from bot.runtime import Runtime
 from bot.services import decisions
 from bot.views import ids
 from bot.views.approvals import reason_modal
-from handlers.common import Context, ephemeral, field_errors, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    ephemeral,
+    form_values,
+    metadata,
+    reported,
+    submit_and_close,
+    user_message,
+)
 
 EXPECTED = (UserFacingError, AlreadyDecided)
 
@@ -56,19 +64,12 @@ def register(app: App, runtime: Runtime) -> None:
     def submit_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta = metadata(view)
-        reason = ((view.get("state") or {}).get("values", {}).get(ids.REASON_BLOCK, {})
-                  .get(ids.REASON_BLOCK, {}).get("value"))
-        try:
-            _, keys = decisions.decide(runtime, actor_id=ctx.user_id, request_id=int(meta["request_id"]),
-                                       decision=str(meta["decision"]), reason=reason)
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except EXPECTED as error:
-            ack(response_action="errors", errors={ids.REASON_BLOCK: user_message(error, ctx.lang, _tz(ctx))})
-            return
-        ack()
-        ctx.after_ack(keys)
+
+        def decide() -> list[str]:
+            return decisions.decide(runtime, actor_id=ctx.user_id, request_id=int(meta["request_id"]),
+                                    decision=str(meta["decision"]), reason=form_values(view).get(ids.REASON_BLOCK))[1]
+
+        submit_and_close(ack, ctx, decide, error_field=ids.REASON_BLOCK, tz=_tz(ctx))
 
 
 def _tz(ctx: Context) -> str:

@@ -7,12 +7,20 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import UserFacingError
 from bot.runtime import Runtime
 from bot.services import churn
 from bot.views import ids
 from bot.views.churn import churned_modal, plan_modal
-from handlers.common import Context, ephemeral, field_errors, form_values, metadata, reported, user_message
+from handlers.common import (
+    Context,
+    ephemeral,
+    form_values,
+    metadata,
+    reported,
+    submit_and_close,
+    user_message,
+)
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -55,32 +63,14 @@ def register(app: App, runtime: Runtime) -> None:
     def submit_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta, values = metadata(view), form_values(view)
-        try:
-            keys = churn.plan_retention(runtime, actor_id=ctx.user_id, alert_id=int(meta["alert_id"]),
+        submit_and_close(ack, ctx, lambda: churn.plan_retention(runtime, actor_id=ctx.user_id, alert_id=int(meta["alert_id"]),
                                         actions=values.get("actions"), on=values.get("date"),
-                                        channel=meta.get("channel"), ts=meta.get("ts"))
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"actions": user_message(error, ctx.lang)})
-            return
-        ack()
-        ctx.after_ack(keys)
+                                        channel=meta.get("channel"), ts=meta.get("ts")), error_field="actions")
 
     @app.view(ids.CHURNED_VIEW)
     @reported
     def submit_churned(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta, values = metadata(view), form_values(view)
-        try:
-            keys = churn.mark_churned(runtime, actor_id=ctx.user_id, alert_id=int(meta["alert_id"]),
-                                      reason=values.get("reason"), channel=meta.get("channel"), ts=meta.get("ts"))
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"reason": user_message(error, ctx.lang)})
-            return
-        ack()
-        ctx.after_ack(keys)
+        submit_and_close(ack, ctx, lambda: churn.mark_churned(runtime, actor_id=ctx.user_id, alert_id=int(meta["alert_id"]),
+                                      reason=values.get("reason"), channel=meta.get("channel"), ts=meta.get("ts")), error_field="reason")

@@ -170,6 +170,22 @@ def customer_button(runtime: Runtime, open_modal: Callable[..., None]) -> Callab
     return clicked
 
 
+def submit_and_close(ack: Any, ctx: Context, action: Callable[[], Iterable[str]], *, error_field: str,
+                     tz: str = "UTC") -> None:
+    """The usual end of a modal: run the service; answer bad input at its fields and a refusal at
+    ``error_field`` (modal errors must sit on an input block); else close the modal and deliver."""
+    try:
+        keys = action()
+    except InvalidInput as error:
+        ack(response_action="errors", errors=field_errors(error, ctx.lang))
+        return
+    except (UserFacingError, AlreadyDecided) as error:
+        ack(response_action="errors", errors={error_field: user_message(error, ctx.lang, tz)})
+        return
+    ack()
+    ctx.after_ack(keys)
+
+
 def update_modal(client: Any, *, view_id: str, view: dict[str, Any]) -> bool:
     """Replace an open modal; False when the user already closed it (Slack answers not_found).
 

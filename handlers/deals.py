@@ -22,6 +22,7 @@ from handlers.common import (
     metadata,
     reply_privately,
     reported,
+    submit_and_close,
     user_message,
 )
 
@@ -88,15 +89,6 @@ def register(app: App, runtime: Runtime) -> None:
     def submit_comment(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta = metadata(view)
-        try:
-            keys = deals.comment(runtime, actor_id=ctx.user_id, deal_id=int(meta["deal_id"]),
-                                 remark=form_values(view).get("comment"), channel=meta.get("channel"),
-                                 ts=meta.get("ts"))
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"comment": user_message(error, ctx.lang)})
-            return
-        ack()
-        ctx.after_ack(keys)
+        submit_and_close(ack, ctx, lambda: deals.comment(
+            runtime, actor_id=ctx.user_id, deal_id=int(meta["deal_id"]), remark=form_values(view).get("comment"),
+            channel=meta.get("channel"), ts=meta.get("ts")), error_field="comment")

@@ -23,6 +23,7 @@ from handlers.common import (
     metadata,
     reply_privately,
     reported,
+    submit_and_close,
     user_message,
 )
 
@@ -97,15 +98,7 @@ def register(app: App, runtime: Runtime) -> None:
         ctx = Context(runtime, body["user"]["id"])
         meta = metadata(view)
         values = form_values(view)
-        try:
-            keys = issues.resolve(runtime, actor_id=ctx.user_id, issue_id=int(meta["issue_id"]),
-                                  resolution=values.get("resolution"), satisfaction=values.get("satisfaction"),
-                                  channel=meta.get("channel"), ts=meta.get("ts"))
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"resolution": user_message(error, ctx.lang)})
-            return
-        ack()
-        ctx.after_ack(keys)
+        submit_and_close(ack, ctx, lambda: issues.resolve(
+            runtime, actor_id=ctx.user_id, issue_id=int(meta["issue_id"]), resolution=values.get("resolution"),
+            satisfaction=values.get("satisfaction"), channel=meta.get("channel"), ts=meta.get("ts")),
+            error_field="resolution")
