@@ -371,8 +371,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "why_next_step": {"en": "your planned next step", "zh-CN": "你计划的下一步"},
     "why_regrade": {"en": "quarterly re-grade ({note})", "zh-CN": "季度重新评级（{note}）"},
     "why_revisit_first": {"en": "after-sales revisit after delivery", "zh-CN": "交付后售后回访"},
-    "why_revisit_1m": {"en": "after-sales revisit, 1 month", "zh-CN": "售后回访（1 个月）"},
-    "why_revisit_3m": {"en": "after-sales revisit, 3 months", "zh-CN": "售后回访（3 个月）"},
+    "why_revisit_months": {"en": "after-sales revisit, {months} month(s)", "zh-CN": "售后回访（{months} 个月）"},
+    "why_other": {"en": "{kind} {note}", "zh-CN": "{kind} {note}"},
     "why_review_half_year": {"en": "half-year customer review", "zh-CN": "半年度客户回顾"},
     "why_reactivation": {"en": "paused — time to reactivate ({note})", "zh-CN": "暂停跟进 — 该重新激活了（{note}）"},
     "snooze": {"en": "Snooze", "zh-CN": "稍后提醒"},
@@ -578,6 +578,23 @@ CATALOG: dict[str, dict[str, str]] = {
     "home_not_in_team": {
         "en": "You are not in a sales team yet. Ask an admin to add you.",
         "zh-CN": "你还不在销售团队中，请联系管理员。",
+    },
+    # Delivery (the outbox)
+    "outbox_unreachable_actor": {
+        "en": ":warning: Your supervisors' channel <#{channel}> could not be reached, so what you sent has not "
+              "arrived yet; an admin has been told. It will be posted as soon as the bot is in that channel.",
+        "zh-CN": ":warning: 无法发送到主管频道 <#{channel}>，你提交的内容暂未送达，已通知管理员。机器人加入该频道后会自动补发。",
+    },
+    "outbox_unreachable_admin": {
+        "en": ":warning: I cannot post in <#{channel}> ({error}). Type `/invite @followup` in that channel: "
+              "the messages waiting for it are then sent.",
+        "zh-CN": ":warning: 无法在 <#{channel}> 发消息（{error}）。请在该频道输入 `/invite @followup`，等待中的消息随后会补发。",
+    },
+    "outbox_dropped_admin": {
+        "en": ":x: A message could not be delivered and was dropped: `{key}` to {channel} — {reason}. "
+              "`followup-bot outbox list --dropped` lists every dropped message.",
+        "zh-CN": ":x: 一条消息无法送达，已放弃：`{key}` 发往 {channel} — {reason}。"
+                 "`followup-bot outbox list --dropped` 可查看所有放弃的消息。",
     },
 }
 

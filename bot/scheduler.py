@@ -2,14 +2,16 @@
 
 Every duty is a plain function of ``(runtime, now)`` listed in ``bot.services.duties.DUTIES``
 with a stable id; each is idempotent, so the scheduler simply runs them all every few minutes
-(and once at start, which catches up a 09:00 missed while the process was down). The outbox is
-drained every few seconds.
+(and once at start, which catches up a 09:00 missed while the process was down). Duties run
+under a lock across processes (PostgreSQL advisory lock, a file lock beside a SQLite file):
+two schedulers, or a scheduler and `jobs run`, take turns instead of deciding twice. The outbox
+is drained by every process (claims keep them apart).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -24,23 +26,41 @@ DUTY_INTERVAL_MINUTES = 5
 OUTBOX_INTERVAL_SECONDS = 10
 
 
+DUTIES_LOCK = "duties"
+# `jobs run` waits this long for a scheduler that is running the duties to finish.
+JOBS_RUN_LOCK_WAIT_SECONDS = 600
+
+
 def run_once(runtime: Runtime, now: datetime | None = None) -> tuple[dict[str, int], int]:
-    """Every duty due at ``now``, then deliver what they decided (waiting out rate limits)."""
-    decided = run_duties(runtime, now or runtime.now())
+    """Every duty due at ``now`` (after any other process running them has finished), then deliver
+    what they decided (waiting out rate limits)."""
+    with runtime.db.lock(DUTIES_LOCK, wait=JOBS_RUN_LOCK_WAIT_SECONDS) as acquired:
+        if not acquired:
+            raise RuntimeError("another process has been running the duties for 10 minutes; try again later")
+        decided = run_duties(runtime, now or runtime.now())
     return decided, drain(runtime)
 
 
 def _run_duties_now(runtime: Runtime) -> None:
-    decided = run_duties(runtime, runtime.now())
+    with runtime.db.lock(DUTIES_LOCK) as acquired:
+        if not acquired:
+            log.debug("another process is running the duties")
+            return
+        decided = run_duties(runtime, runtime.now())
     if any(decided.values()):
         log.info("duties decided %s", decided)
     deliver_due(runtime)
 
 
+def _deliver_pending(runtime: Runtime) -> None:
+    """What is due now, then what comes due while this run lasts (paced channels, Retry-After)."""
+    drain(runtime, max_wait=timedelta(seconds=OUTBOX_INTERVAL_SECONDS * 5))
+
+
 def start_background(runtime: Runtime, *, duties: bool) -> BackgroundScheduler:
     """The outbox drain always runs (it is safe in several replicas); duties unless ``--no-scheduler``."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(deliver_due, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[runtime], id=OUTBOX_JOB,
+    scheduler.add_job(_deliver_pending, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[runtime], id=OUTBOX_JOB,
                       max_instances=1, coalesce=True, replace_existing=True)
     if duties:
         scheduler.add_job(_run_duties_now, "interval", minutes=DUTY_INTERVAL_MINUTES, args=[runtime], id=DUTIES_JOB,

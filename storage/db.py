@@ -7,7 +7,10 @@ of failing when both try to upgrade a read lock ("database is locked").
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,6 +97,7 @@ class Database:
         self._gate = WriteGate()
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._memory_locks: dict[str, threading.Lock] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -139,6 +143,66 @@ class Database:
             finally:
                 self._local.writing = False
 
+    @contextmanager
+    def lock(self, name: str, *, wait: float = 0.0) -> Iterator[bool]:
+        """A lock across every process using this database; yields whether it was acquired.
+
+        PostgreSQL: a session advisory lock (scoped to the schema, released if the process dies).
+        SQLite: an exclusive ``flock`` on a file beside the database (one machine, by nature).
+        ``wait`` is how many seconds to keep trying; 0 tries once.
+        """
+        give_up = time.monotonic() + wait
+        if self.is_sqlite:
+            with self._file_lock(name, give_up) as acquired:
+                yield acquired
+            return
+        with self.engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or ""
+            key = int.from_bytes(hashlib.blake2b(f"{schema}:{name}".encode(), digest_size=8).digest(), "big",
+                                 signed=True)
+            acquired = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            while not acquired and time.monotonic() < give_up:
+                time.sleep(0.2)
+                acquired = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+                conn.commit()
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+
+    @contextmanager
+    def _file_lock(self, name: str, give_up: float) -> Iterator[bool]:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            lock = self._memory_locks.setdefault(name, threading.Lock())
+            acquired = lock.acquire(timeout=max(give_up - time.monotonic(), 0)) if give_up > time.monotonic() \
+                else lock.acquire(blocking=False)
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    lock.release()
+            return
+        with open(f"{database}.{name}.lock", "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    acquired = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= give_up:
+                        acquired = False
+                        break
+                    time.sleep(0.1)
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -155,7 +219,8 @@ class Database:
         return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def migrate(self, revision: str = "head") -> None:
-        with self.engine.begin() as conn:
+        """Bring the schema to ``revision``; replicas starting together migrate once (the others wait)."""
+        with self.lock("migrate", wait=600), self.engine.begin() as conn:
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)

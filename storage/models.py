@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -276,17 +277,37 @@ class OutboxMessage(Base):
     method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update
     channel: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
+    # pending | sent | dropped (refused for good, reason kept) | skipped (decided: nothing to send,
+    # or the recipient's account is deactivated)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    # Failed deliveries that count toward giving up (5xx, network); a 429 never counts.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # Not sent before this instant (real time: back-off, Retry-After, a day off of the recipient).
     not_before: Mapped[datetime]
-    # Set while a process is sending it; a crashed sender's claim expires and the message is retried.
+    # Set while a process is sending it (real time); a crashed sender's claim is taken over.
     claimed_until: Mapped[datetime | None]
+    # Which process holds the claim ("host:pid:token"): a dead process on this host is seen at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    # The first failure of the current run of failures: giving up is measured from it.
+    first_failed_at: Mapped[datetime | None]
+    # Who acted, when the message reports something a person just did: told if it cannot be delivered.
+    on_behalf_of: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
     result_ts: Mapped[str | None] = mapped_column(String(40))
     # When set, the delivered message's ts is written to this approval request.
     approval_request_id: Mapped[int | None] = mapped_column(ForeignKey("approval_requests.id"))
+
+
+class RateLimit(Base):
+    """Slack answered 429: nothing goes to ``scope`` (``channel:C…`` or ``method:users.info``)
+    before ``until``, in any process."""
+
+    __tablename__ = "slack_rate_limits"
+
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    until: Mapped[datetime]
 
 
 class ProcessedRequest(Base):
@@ -409,7 +430,12 @@ class ChurnAlert(Base):
     """A customer flagged warning: the score that did it, what was done, and how it ended (DOMAIN §10)."""
 
     __tablename__ = "churn_alerts"
-    __table_args__ = (Index("ix_churn_alerts_customer_open", "customer_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_churn_alerts_customer_open", "customer_id", "closed_at"),
+        # At most one open alert per customer, whatever races (two schedulers, a catch-up run).
+        Index("uq_churn_alerts_one_open", "customer_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

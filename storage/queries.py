@@ -37,6 +37,7 @@ from storage.models import (
     NumberSequence,
     OutboxMessage,
     ProcessedRequest,
+    RateLimit,
     SlackUserCache,
     StatusChange,
     Team,
@@ -385,21 +386,6 @@ def outbox_ids_by_keys(*, session: Session, keys: list[str]) -> list[int]:
     return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.in_(keys))))
 
 
-def due_outbox_ids(*, session: Session, now: datetime, limit: int = 500) -> list[int]:
-    return list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.state == "pending",
-                OutboxMessage.not_before <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-    )
-
-
 def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> list[int]:
     return list(
         session.scalars(
@@ -417,7 +403,7 @@ def outbox_message_by_key(*, session: Session, key: str) -> OutboxMessage | None
 
 
 def next_outbox_time(*, session: Session, now: datetime) -> datetime | None:
-    """When the next pending message may be retried; messages another process is sending don't count."""
+    """When the next pending message may be sent; messages another process is sending don't count."""
     return session.scalar(
         select(func.min(OutboxMessage.not_before)).where(
             OutboxMessage.state == "pending",
@@ -426,20 +412,86 @@ def next_outbox_time(*, session: Session, now: datetime) -> datetime | None:
     )
 
 
-def claim_outbox_message(*, session: Session, message_id: int, now: datetime, lease_until: datetime) -> bool:
-    """Take a pending message for sending; the lease lets another process retry it after a crash."""
-    result = session.execute(
+def pending_outbox_ids(*, session: Session, ids: list[int]) -> list[int]:
+    return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids),
+                                                               OutboxMessage.state == "pending")))
+
+
+def _claimable(now: datetime, dead: list[str]) -> Any:
+    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now,
+               OutboxMessage.claimed_by.in_(dead))
+
+
+def claimable_outbox(*, session: Session, now: datetime, dead: list[str], ids: list[int] | None,
+                     busy_channels: list[str], busy_methods: list[str], scan: int = 200) -> list[tuple[int, str, str]]:
+    """Due, unclaimed (or claimed by a dead process) messages, oldest first, leaving out busy
+    channels (posts) and methods: (id, method, channel)."""
+    query = select(OutboxMessage.id, OutboxMessage.method, OutboxMessage.channel).where(
+        OutboxMessage.state == "pending", OutboxMessage.not_before <= now, _claimable(now, dead))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if busy_channels:
+        query = query.where(or_(OutboxMessage.method != "chat.postMessage",
+                                OutboxMessage.channel.not_in(busy_channels)))
+    if busy_methods:
+        query = query.where(OutboxMessage.method.not_in(busy_methods))
+    return [tuple(row) for row in session.execute(query.order_by(OutboxMessage.id).limit(scan))]  # type: ignore[misc]
+
+
+def claim_outbox_ids(*, session: Session, ids: list[int], now: datetime, lease_until: datetime, claimant: str,
+                     dead: list[str]) -> list[OutboxMessage]:
+    """Claim what is still claimable of ``ids`` (a conditional UPDATE: of two processes, one wins each)."""
+    if not ids:
+        return []
+    session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.state == "pending",
-            OutboxMessage.not_before <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
-        )
-        .values(claimed_until=lease_until, attempts=OutboxMessage.attempts + 1)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending", _claimable(now, dead))
+        .values(claimed_until=lease_until, claimed_by=claimant)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return list(session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == claimant)
+        .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+
+
+def release_outbox_claims(*, session: Session, ids: list[int], claimant: str) -> None:
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by.startswith(claimant))
+        .values(claimed_until=None, claimed_by=None).execution_options(synchronize_session=False))
+
+
+def outbox_claimants(*, session: Session, now: datetime) -> list[str]:
+    """Processes holding live claims on pending messages."""
+    return [who for who in session.scalars(
+        select(OutboxMessage.claimed_by).where(OutboxMessage.state == "pending", OutboxMessage.claimed_until > now)
+        .distinct()) if who]
+
+
+def active_rate_limits(*, session: Session, now: datetime) -> set[str]:
+    return set(session.scalars(select(RateLimit.scope).where(RateLimit.until > now)))
+
+
+def next_rate_limit_end(*, session: Session, now: datetime) -> datetime | None:
+    return session.scalar(select(func.min(RateLimit.until)).where(RateLimit.until > now))
+
+
+def block_scope(*, session: Session, scope: str, until: datetime) -> None:
+    """Slack answered 429 for ``scope``: every process leaves it alone until ``until``."""
+    current = session.get(RateLimit, scope)
+    if current is None:
+        if insert_ignoring_conflict(session, RateLimit, {"scope": scope, "until": until}):
+            return
+        current = session.get(RateLimit, scope)
+        assert current is not None
+    if current.until < until:
+        current.until = until
+
+
+def deactivated_users(*, session: Session, user_ids: list[str]) -> set[str]:
+    if not user_ids:
+        return set()
+    return set(session.scalars(select(SlackUserCache.slack_user_id).where(SlackUserCache.slack_user_id.in_(user_ids),
+                                                                     SlackUserCache.deleted.is_(True))))
 
 
 # Application state -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_app, build_runtime
 from bot.http import ServerThread, make_server
+from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
 from bot.settings import Settings
@@ -142,6 +143,7 @@ def bot_server(database_url: str, fake_slack: FakeSlack) -> Iterator[Bot]:
     runtime = build_runtime(settings)
     clock = Clock()
     runtime.clock = clock
+    runtime.wall = clock
     runtime.sleep = clock.advance
     executor = TrackingExecutor()
     app = build_app(runtime, signing_secret=SIGNING_SECRET, executor=executor)
@@ -169,6 +171,7 @@ def bot(bot_server: Bot, fake_slack: FakeSlack) -> Iterator[Bot]:
     bot_server.executor.wait_idle()
     wipe(bot_server.db)
     bot_server.runtime.locales.clear()
+    bot_server.runtime.pacer = Pacer()  # the clock goes back to DEFAULT_NOW: so does pacing
     sync_directory(bot_server.runtime)
     fake_slack.reset()
     bot_server.clock.set(DEFAULT_NOW)

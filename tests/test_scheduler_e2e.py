@@ -141,21 +141,25 @@ def test_deactivated_reps_get_nothing_and_their_supervisors_are_told_once(slack:
 
 
 def test_next_step_chain_reminds_then_escalates(slack: SlackDriver, bot: Bot, book: dict) -> None:
+    """The 24-hour grace and the 24 hours to escalation count working days: a step due Friday 15:00
+    is reminded Monday 15:00 and escalated Tuesday 15:00, never on the weekend."""
     step = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # Friday 15:00 Shanghai
     log_followup(bot, REP, book["later"], at=datetime(2026, 11, 19, 2, tzinfo=UTC), next_step_at=step,
                  next_step="send proposal")
     slack.fake.reset()
-    run_at(bot, step + timedelta(hours=23, minutes=59))
+    for saturday_or_sunday in (step + timedelta(hours=24), step + timedelta(hours=48)):
+        run_at(bot, saturday_or_sunday)
+    run_at(bot, step + timedelta(hours=71, minutes=59))
     assert not [c for c in dms(slack, REP) if "passed" in c.args["text"]]
-    run_at(bot, step + timedelta(hours=24))
+    run_at(bot, step + timedelta(hours=72))  # Monday 15:00
     [reminder] = [c for c in dms(slack, REP) if "passed" in c.args["text"]]
     assert "“send proposal”, due Fri 20 Nov 2026, 15:00" in reminder.args["text"]
-    run_at(bot, step + timedelta(hours=47))
+    run_at(bot, step + timedelta(hours=95))
     assert posts(slack, "C0EAST", "Missed next step") == []
-    run_at(bot, step + timedelta(hours=48))
+    run_at(bot, step + timedelta(hours=96))  # Tuesday 15:00
     [escalation] = posts(slack, "C0EAST", "Missed next step")
     assert "owner <@U0REP1>" in escalation.args["text"] and "Rule: a planned next step" in escalation.args["text"]
-    run_at(bot, step + timedelta(hours=60))
+    run_at(bot, step + timedelta(hours=108))
     assert len(posts(slack, "C0EAST", "Missed next step")) == 1
     assert len([c for c in dms(slack, REP) if "passed" in c.args["text"]]) == 1
 
@@ -170,16 +174,23 @@ def test_a_follow_up_in_time_stops_the_chain(slack: SlackDriver, bot: Bot, book:
 
 
 def test_uncontacted_lead_chain(slack: SlackDriver, bot: Bot) -> None:
+    """A lead of Friday 10:00 is due for contact Saturday 10:00: the reminder waits for Monday 09:00
+    (no scheduled DM on a weekend); the escalation comes 24 working hours after the deadline."""
     bot.clock.set(datetime(2026, 11, 20, 2, tzinfo=UTC))
     make_customer(bot, REP, "Fresh Lead")
     slack.fake.reset()
     run_at(bot, datetime(2026, 11, 21, 1, 59, tzinfo=UTC))
+    run_at(bot, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))  # Saturday 10:00: decided, held
+    run_at(bot, datetime(2026, 11, 22, 2, 0, tzinfo=UTC))  # Sunday
     assert not [c for c in dms(slack, REP) if "has not been contacted" in c.args["text"]]
-    run_at(bot, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+    assert posts(slack, "C0EAST", "First contact missed") == []
+    run_at(bot, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 09:00 brings what the weekend held
     assert len([c for c in dms(slack, REP) if "has not been contacted" in c.args["text"]]) == 1
-    run_at(bot, datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+    assert posts(slack, "C0EAST", "First contact missed") == []
+    run_at(bot, datetime(2026, 11, 23, 16, 0, tzinfo=UTC))  # Tuesday 00:00: 24 working hours
     [escalation] = posts(slack, "C0EAST", "First contact missed")
     assert "Rule: first contact within 24 h of assignment" in escalation.args["text"]
+    assert len([c for c in dms(slack, REP) if "has not been contacted" in c.args["text"]]) == 1
 
 
 @pytest.mark.parametrize(("days", "alerted"), [(14, False), (15, True)])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import add_working_days, next_working_day
+from bot.domain.calendar import add_working_days, next_working_day, working_hours_between
 from bot.domain.policy import AlertPolicy, CadencePolicy, DeadlinePolicy
 
 DUE_HOUR = time(9, 0)
@@ -77,18 +77,26 @@ def first_contact_deadline(assigned_at: datetime, policy: CadencePolicy, *, tz: 
     return assigned_at + timedelta(hours=policy.first_contact_hours)
 
 
-def deadline_stage(deadline: datetime, now: datetime, policy: DeadlinePolicy, *, grace: bool = True) -> str | None:
+def deadline_stage(deadline: datetime, now: datetime, policy: DeadlinePolicy, *, grace: bool = True,
+                   tz: str | None = None, holidays: str | None = None) -> str | None:
     """A passed deadline with nothing logged: ``remind`` the rep, then ``escalate`` to the
     supervisors ``escalate_after_hours`` later (DOMAIN §7).
 
     A planned next step gets ``next_step_grace_hours`` to be logged before the reminder
     (``grace``); a first-contact deadline already is the grace, so its reminder comes at once.
+    With ``tz`` the hours are counted on working days only (weekends and ``holidays`` do not
+    use up the grace): a step due Friday 09:00 is reminded Monday 09:00, escalated Tuesday 09:00.
     """
-    overdue = now - deadline
-    waited = timedelta(hours=policy.next_step_grace_hours if grace else 0)
-    if overdue >= waited + timedelta(hours=policy.escalate_after_hours):
+    if tz is None:
+        overdue_hours = (now - deadline).total_seconds() / 3600
+    else:
+        overdue_hours = working_hours_between(deadline, now, tz=tz, country=holidays)
+        if now < deadline:
+            overdue_hours = -1.0
+    waited = policy.next_step_grace_hours if grace else 0
+    if overdue_hours >= waited + policy.escalate_after_hours:
         return "escalate"
-    if overdue >= waited:
+    if overdue_hours >= waited:
         return "remind"
     return None
 

@@ -57,7 +57,16 @@ def require_decider(actor: Actor | None, team_name: str) -> Actor:
 
 
 def sync_directory(runtime: Runtime) -> None:
-    """Mirror the teams file into the database (teams and members), so queries can join on them."""
+    """Mirror the teams file into the database (teams and members), so queries can join on them.
+
+    Replicas starting together take turns (a lock across processes), so none trips over a team
+    another one has just inserted.
+    """
+    with runtime.db.lock("directory", wait=120):
+        _sync_directory(runtime)
+
+
+def _sync_directory(runtime: Runtime) -> None:
     config = runtime.config
     with runtime.db.write() as session:
         existing = {t.name: t for t in session.scalars(select(Team))}

@@ -8,8 +8,11 @@ many messages it queued. Delivery is the outbox's job.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +33,7 @@ from bot.runtime import Runtime
 from bot.services import churn, grades
 from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
-from bot.services.outbox import Outgoing, enqueue
+from bot.services.outbox import Outgoing, enqueue, held_for_working_time, notify_deactivated
 from bot.views.blocks import actions, button, context, header, section
 from bot.views.duelist import due_list_message
 from bot.views.ids import LOG_FOLLOWUP
@@ -38,6 +41,7 @@ from storage import queries
 from storage.models import Customer, DueItem
 
 OBJECTION_LOOKBACK = timedelta(days=30)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,17 +58,28 @@ def _when(at: datetime, team: TeamConfig, lang: Lang) -> str:
     return format_when(at, tz=team.timezone, lang=lang)
 
 
+@contextmanager
+def isolated(duty: str, item: str) -> Iterator[None]:
+    """One bad item (a rep's list, a customer's alert) is logged with an id and skipped; the rest
+    of the duty goes on."""
+    try:
+        yield
+    except Exception:
+        log.exception("duty %s: %s failed and was skipped (error id %s)", duty, item, uuid.uuid4().hex[:8])
+
+
 def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped: Sequence[str] = ()) -> int:
-    """Queue decided messages in one transaction; returns how many were new."""
+    """Queue decided messages in one transaction, each held over its recipient's day off;
+    returns how many were new."""
     if not messages and not skipped:
         return 0
     with runtime.db.write(background=True) as session:
-        known = set(queries.existing_outbox_keys(session=session, keys=[m.key for m in messages]))
+        new = 0
         for message in messages:
-            enqueue(session, message, now=now)
+            new += enqueue(session, held_for_working_time(session, runtime, message, now=now), now=now)
         for key in skipped:
             enqueue(session, Outgoing(key=key, channel="-", text=""), now=now, skip=True)
-    return len([m for m in messages if m.key not in known])
+    return new
 
 
 # Daily due lists -----------------------------------------------------------------------------------
@@ -90,12 +105,10 @@ def daily_due_lists(runtime: Runtime, now: datetime) -> int:
     messages: list[Outgoing] = []
     skipped: list[str] = []
     deactivated = [user for user in todo.values() if profiles[user].deleted]
-    for user in deactivated:
-        team = members[user]
-        with runtime.db.read() as session:
-            count = queries.count_live_customers(session=session, owner_id=user)
-        messages.append(Outgoing(key=f"deactivated:{user}", channel=team.supervisor_channel,
-                                 text=t("deactivated_notice", _lang(runtime, team), user=user, count=count)))
+    if deactivated:
+        with runtime.db.write(background=True) as session:
+            for user in deactivated:
+                notify_deactivated(session, runtime, user, now=now)
     owners = {user: profiles[user].tz or members[user].timezone for user in todo.values()
               if not profiles[user].deleted}
     lists = due_lists(runtime, owners=owners, now=now)
@@ -107,10 +120,11 @@ def daily_due_lists(runtime: Runtime, now: datetime) -> int:
         if due.empty:
             skipped.append(key)
             continue
-        lang = profiles[user].lang or _lang(runtime, members[user])
-        day_text = format_when(now, tz=owners[user], lang=lang).split(",")[0]
-        text, blocks = due_list_message(lang, due, tz=owners[user], day=day_text)
-        messages.append(Outgoing(key=key, channel=user, text=text, blocks=blocks))
+        with isolated("daily-due-lists", f"the due list of {user}"):
+            lang = profiles[user].lang or _lang(runtime, members[user])
+            day_text = format_when(now, tz=owners[user], lang=lang).split(",")[0]
+            text, blocks = due_list_message(lang, due, tz=owners[user], day=day_text)
+            messages.append(Outgoing(key=key, channel=user, text=text, blocks=blocks))
     return _queue(runtime, messages, now, skipped=skipped)
 
 
@@ -126,11 +140,22 @@ def deadline_reminders(runtime: Runtime, now: datetime) -> int:
         steps = queries.missed_next_steps(session=session, before=now - timedelta(hours=shortest))
         uncontacted = queries.never_contacted(session=session, assigned_before=now - timedelta(hours=min(first, 24)))
     for customer in steps:
-        team = runtime.team_by_id(customer.team_id)
-        assert customer.next_step_at is not None
-        stage = deadline_stage(customer.next_step_at, now, team.policy.deadlines)
-        if stage is None:
-            continue
+        with isolated("deadlines", f"the next step of customer {customer.id}"):
+            messages.extend(_next_step_messages(runtime, customer, now))
+    for customer in uncontacted:
+        with isolated("deadlines", f"the first contact of customer {customer.id}"):
+            messages.extend(_first_contact_messages(runtime, customer, now))
+    return _queue(runtime, messages, now)
+
+
+def _next_step_messages(runtime: Runtime, customer: Customer, now: datetime) -> list[Outgoing]:
+    """A planned step not logged within its grace (working hours): the rep, then the supervisors."""
+    team = runtime.team_by_id(customer.team_id)
+    assert customer.next_step_at is not None
+    stage = deadline_stage(customer.next_step_at, now, team.policy.deadlines, tz=team.timezone,
+                           holidays=team.holidays)
+    messages: list[Outgoing] = []
+    if stage is not None:
         lang = _lang(runtime, team)
         values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
                   "step": customer.next_step or "—", "when": _when(customer.next_step_at, team, lang),
@@ -141,26 +166,30 @@ def deadline_reminders(runtime: Runtime, now: datetime) -> int:
         if stage == "escalate":
             messages.append(Outgoing(key=f"escalate:next_step:{customer.id}:{period}", channel=team.supervisor_channel,
                                      text=t("escalate_next_step", lang, **values)))
-    for customer in uncontacted:
-        team = runtime.team_by_id(customer.team_id)
-        policy = team.policy
-        deadline = first_contact_deadline(customer.created_at, policy.cadence, tz=team.timezone, holidays=team.holidays)
-        stage = deadline_stage(deadline, now, policy.deadlines, grace=False)
-        if stage is None:
-            continue
-        lang = _lang(runtime, team)
-        limit = (t("limit_working_days", lang, days=policy.cadence.first_contact_working_days)
-                 if policy.cadence.first_contact_working_days else
-                 t("limit_hours", lang, hours=policy.cadence.first_contact_hours))
-        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
-                  "when": _when(deadline, team, lang), "assigned": _when(customer.created_at, team, lang),
-                  "limit": limit}
-        messages.append(_rep_reminder(customer, f"remind:first_contact:{customer.id}",
-                                      t("remind_first_contact", lang, **values), lang))
-        if stage == "escalate":
-            messages.append(Outgoing(key=f"escalate:first_contact:{customer.id}", channel=team.supervisor_channel,
-                                     text=t("escalate_first_contact", lang, **values)))
-    return _queue(runtime, messages, now)
+    return messages
+
+
+def _first_contact_messages(runtime: Runtime, customer: Customer, now: datetime) -> list[Outgoing]:
+    """A lead not contacted by its first-contact deadline: the rep at once, the supervisors later."""
+    team = runtime.team_by_id(customer.team_id)
+    policy = team.policy
+    deadline = first_contact_deadline(customer.created_at, policy.cadence, tz=team.timezone, holidays=team.holidays)
+    stage = deadline_stage(deadline, now, policy.deadlines, grace=False, tz=team.timezone, holidays=team.holidays)
+    if stage is None:
+        return []
+    lang = _lang(runtime, team)
+    limit = (t("limit_working_days", lang, days=policy.cadence.first_contact_working_days)
+             if policy.cadence.first_contact_working_days else
+             t("limit_hours", lang, hours=policy.cadence.first_contact_hours))
+    values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+              "when": _when(deadline, team, lang), "assigned": _when(customer.created_at, team, lang),
+              "limit": limit}
+    messages = [_rep_reminder(customer, f"remind:first_contact:{customer.id}",
+                              t("remind_first_contact", lang, **values), lang)]
+    if stage == "escalate":
+        messages.append(Outgoing(key=f"escalate:first_contact:{customer.id}", channel=team.supervisor_channel,
+                                 text=t("escalate_first_contact", lang, **values)))
+    return messages
 
 
 def _rep_reminder(customer: Customer, key: str, text: str, lang: Lang) -> Outgoing:
@@ -324,5 +353,11 @@ DUTIES = (
 
 
 def run_duties(runtime: Runtime, now: datetime) -> dict[str, int]:
-    """Run every duty once at ``now`` (each is idempotent); returns what each decided."""
-    return {duty.id: duty.run(runtime, now) for duty in DUTIES}
+    """Run every duty once at ``now`` (each is idempotent); returns what each decided. A duty that
+    fails is logged with an id and the others still run."""
+    decided: dict[str, int] = {}
+    for duty in DUTIES:
+        decided[duty.id] = 0
+        with isolated(duty.id, "the duty"):
+            decided[duty.id] = duty.run(runtime, now)
+    return decided

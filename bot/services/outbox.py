@@ -1,22 +1,43 @@
 """The outbox: Slack messages are decided inside the transaction and delivered after it.
 
 A service enqueues a message with a unique key in the same transaction as the change it
-reports, so a crash cannot lose it and deciding twice cannot send it twice. ``deliver`` posts
-pending messages: on 429 it waits ``Retry-After``, on 5xx it backs off, and a message Slack
-refuses for good is kept as ``dropped`` with the reason, never silently lost.
+reports, so a crash cannot lose it and deciding twice cannot send it twice. Delivery is
+exactly-once up to the one message in flight:
+
+- a process **claims** a small batch (a lease on the real clock, never on the ``--now`` of a
+  catch-up run, with its identity so a dead process's claim on this host is taken over at once)
+  and records each message as sent in its own short transaction right after Slack accepts it;
+- a **429** is not a failure: the message waits ``Retry-After`` and nothing else goes to that
+  channel (``chat.postMessage``) or method until then, in any process (``slack_rate_limits``);
+  channels are paced at about one post a second so bursts stay inside Slack's limit;
+- **5xx and network errors** back off exponentially with jitter for a bounded time
+  (``Runtime.give_up_after``), then the message is dropped with its reason and the admins are told;
+- a channel the bot cannot post in (``not_in_channel`` …) keeps its messages waiting, retried
+  every few minutes, and the person who acted and the admins are told what to fix;
+- a **DM to a deactivated account** is not sent (Slack would accept it silently): it is skipped
+  and the person's supervisors are told once that their customers need a new owner.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import random
+import re
+import socket
+import threading
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.domain.calendar import working_time
+from bot.i18n import t
 from bot.runtime import Runtime
 from storage import queries
 from storage.models import ApprovalRequest, OutboxMessage
@@ -24,8 +45,22 @@ from storage.models import ApprovalRequest, OutboxMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 8
+BATCH = 20
+# Slack allows about one chat.postMessage a second per channel (short bursts aside).
+CHANNEL_PACE = timedelta(seconds=1)
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 600.0
+# A channel the bot is not in: retried this often, for this long.
+UNREACHABLE_RETRY = timedelta(minutes=10)
+UNREACHABLE_GIVE_UP = timedelta(days=7)
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+UNREACHABLE_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
+_USER_CHANNEL = re.compile(r"^[UW][A-Z0-9]+$")
+# A time long past: "as soon as possible", whatever the clock of the process that delivers.
+ASAP = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+# After an ack, a message whose channel is paced is waited for this long before the background
+# delivery takes it over.
+INTERACTIVE_WAIT = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -43,12 +78,47 @@ class Outgoing:
     ts: str | None = None
     # a reply in the thread of this message
     thread_ts: str | None = None
+    # the person whose action this reports: told if it cannot be delivered
+    on_behalf_of: str | None = None
+    # not before this instant (a scheduled message held over the recipient's day off)
+    not_before: datetime | None = None
 
 
-def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = False) -> None:
+def is_user_channel(channel: str) -> bool:
+    return bool(_USER_CHANNEL.match(channel))
+
+
+def held_for_working_time(session: Session, runtime: Runtime, message: Outgoing, *, now: datetime) -> Outgoing:
+    """A scheduled message (a reminder, an escalation, an alert) decided on its recipient's day off
+    waits for 09:00 of their next working day: a person in their own time zone and their team's
+    holiday calendar, a supervisor channel in its team's. Answers to what somebody just did are
+    never held: they do not come through here."""
+    calendar = _calendar_of(session, runtime, message.channel)
+    if calendar is None:
+        return message
+    tz, country = calendar
+    hold = working_time(now, tz=tz, country=country)
+    return message if hold is None else replace(message, not_before=max(hold, message.not_before or ASAP))
+
+
+def _calendar_of(session: Session, runtime: Runtime, channel: str) -> tuple[str, str | None] | None:
+    if is_user_channel(channel):
+        memberships = runtime.config.memberships.get(channel)
+        if not memberships:
+            return None
+        team = runtime.config.team(memberships[0].team)
+        profile = queries.get_slack_user(session=session, user_id=channel)
+        return (profile.tz if profile and profile.tz else team.timezone), team.holidays
+    for team in runtime.config.teams:
+        if team.supervisor_channel == channel:
+            return team.timezone, team.holidays
+    return None
+
+
+def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = False) -> bool:
     """Queue a message; ``skip`` records that the decision was taken and nothing needs sending
-    (a due list with nothing due), so the same duty does not decide it again."""
-    queries.enqueue_message(
+    (a due list with nothing due), so the same duty does not decide it again. True when new."""
+    return queries.enqueue_message(
         session=session,
         values={
             "key": message.key,
@@ -59,134 +129,366 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = 
             "state": "skipped" if skip else "pending",
             "attempts": 0,
             "created_at": now,
-            "not_before": now,
+            "not_before": message.not_before or ASAP,
+            "on_behalf_of": message.on_behalf_of,
             # A post carries the request (its ts is recorded); an update edits the message carrying it.
             "approval_request_id": message.carries_approval_request or message.updates_approval_request,
         },
     )
 
 
-def deliver_keys(runtime: Runtime, keys: Iterable[str]) -> None:
+# Pacing and rate limits ------------------------------------------------------------------------------
+
+
+def scope_of(method: str, channel: str) -> str:
+    """What a 429 blocks: chat.postMessage is limited per channel, other methods as a whole."""
+    return f"channel:{channel}" if method == "chat.postMessage" else f"method:{method}"
+
+
+def delivery_client(runtime: Runtime) -> WebClient:
+    """The runtime's client without retry handlers: the outbox decides about every retry itself
+    (a hidden retry of chat.postMessage after a timeout could post twice)."""
+    if runtime.delivery_slack is None:
+        base = runtime.slack
+        runtime.delivery_slack = WebClient(token=base.token, base_url=base.base_url, timeout=base.timeout,
+                                           retry_handlers=[], logger=base.logger)
+    return runtime.delivery_slack
+
+
+# Delivery ---------------------------------------------------------------------------------------------
+
+
+def deliver_keys(runtime: Runtime, keys: Iterable[str]) -> int:
     with runtime.db.read() as session:
         ids = queries.outbox_ids_by_keys(session=session, keys=list(keys))
-    deliver(runtime, ids)
-
-
-def deliver_due(runtime: Runtime) -> int:
-    """Deliver every pending message whose time has come; returns how many were sent."""
-    sent = 0
-    while True:
-        with runtime.db.read() as session:
-            ids = queries.due_outbox_ids(session=session, now=runtime.now())
-        if not ids:
-            return sent
-        delivered = deliver(runtime, ids)
-        sent += delivered
-        if delivered == 0:
-            return sent
-
-
-def drain(runtime: Runtime, *, max_wait: timedelta = timedelta(minutes=10)) -> int:
-    """Deliver everything pending, waiting out ``Retry-After`` and back-offs, for at most ``max_wait``.
-
-    For a fan-out (the morning's digests): what is still pending after ``max_wait`` stays in the
-    outbox for the next run, with the reason recorded.
-    """
-    give_up = runtime.now() + max_wait
-    sent = deliver_due(runtime)
-    while True:
-        with runtime.db.read() as session:
-            wake = queries.next_outbox_time(session=session, now=runtime.now())
-        if wake is None or wake > give_up:
-            return sent
-        runtime.sleep(max((wake - runtime.now()).total_seconds(), 0.0))
-        sent += deliver_due(runtime)
+    return deliver(runtime, ids)
 
 
 def deliver(runtime: Runtime, ids: Iterable[int]) -> int:
-    """Claim the messages, post them, record the outcome: two short write transactions a batch."""
+    """Deliver these messages now (right after an ack) if they are due and nobody else is sending
+    them; one whose channel is paced is waited for a few seconds, then left to the background."""
     ids = list(ids)
-    if not ids:
-        return 0
-    now = runtime.now()
-    batch: list[tuple[int, str, str, dict[str, Any], int, str | None]] = []
+    sent = 0
+    give_up = runtime.wall_now() + INTERACTIVE_WAIT
+    while ids:
+        claimed = _claim(runtime, ids=ids)
+        sent += _send(runtime, claimed)
+        with runtime.db.read() as session:
+            ids = queries.pending_outbox_ids(session=session, ids=ids)
+        now = runtime.wall_now()
+        wake = runtime.pacer.next_free(now)
+        if not ids or wake is None or wake > give_up:
+            return sent
+        runtime.sleep(max((wake - now).total_seconds(), 0.0))
+    return sent
+
+
+def deliver_due(runtime: Runtime) -> int:
+    """Deliver every pending message whose time has come and whose channel is free; returns how many."""
+    sent = 0
+    while True:
+        claimed = _claim(runtime, ids=None)
+        if not claimed:
+            return sent
+        sent += _send(runtime, claimed)
+
+
+def drain(runtime: Runtime, *, max_wait: timedelta = timedelta(minutes=10),
+          stop: threading.Event | None = None) -> int:
+    """Deliver everything pending, waiting out pacing, ``Retry-After`` and back-offs, for at most ``max_wait``.
+
+    For a fan-out (the morning's digests): what is still pending after ``max_wait`` stays in the
+    outbox for the next run, with the reason recorded. Messages another process has claimed
+    are left to it.
+    """
+    give_up = runtime.wall_now() + max_wait
+    sent = deliver_due(runtime)
+    while stop is None or not stop.is_set():
+        now = runtime.wall_now()
+        wake = _next_wake(runtime, now)
+        if wake is None or wake > give_up:
+            return sent
+        runtime.sleep(max((wake - now).total_seconds(), 0.0))
+        sent += deliver_due(runtime)
+    return sent
+
+
+def _next_wake(runtime: Runtime, now: datetime) -> datetime | None:
+    with runtime.db.read() as session:
+        wake = queries.next_outbox_time(session=session, now=now)
+        if wake is None:
+            return None
+        if wake > now:
+            return wake
+        # Due but waiting for a channel or method: wake when the first of them is free.
+        blocked = queries.next_rate_limit_end(session=session, now=now)
+    candidates = [w for w in (runtime.pacer.next_free(now), blocked) if w is not None]
+    return min(candidates) if candidates else now + CHANNEL_PACE
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    key: str
+    method: str
+    channel: str
+    payload: dict[str, Any]
+    target_ts: str | None
+    approval_request_id: int | None
+
+
+def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
+    """Claim up to a batch of due messages (or of ``ids``) for this process, in one short transaction:
+    at most one post per channel (they are paced), none for a channel or method that is busy."""
+    now = runtime.wall_now()
+    claimed: list[_Claimed] = []
     with runtime.db.write(background=True) as session:
-        for message_id in ids:
-            if not queries.claim_outbox_message(session=session, message_id=message_id, now=now,
-                                                lease_until=now + LEASE):
+        busy = runtime.pacer.busy(now) | queries.active_rate_limits(session=session, now=now)
+        dead = [who for who in queries.outbox_claimants(session=session, now=now) if _is_dead(who)]
+        chosen: list[int] = []
+        scopes: set[str] = set()
+        for message_id, method, channel in queries.claimable_outbox(
+                session=session, now=now, dead=dead, ids=ids,
+                busy_channels=[s.partition(":")[2] for s in busy if s.startswith("channel:")],
+                busy_methods=[s.partition(":")[2] for s in busy if s.startswith("method:")]):
+            scope = scope_of(method, channel)
+            if scope.startswith("channel:") and scope in scopes:
                 continue
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            channel, target_ts = message.channel, message.payload.get("ts")
+            scopes.add(scope)
+            chosen.append(message_id)
+            if len(chosen) >= BATCH:
+                break
+        # Each claim has its own token: two threads of this process never share a batch.
+        rows = queries.claim_outbox_ids(session=session, ids=chosen, now=now, lease_until=now + LEASE,
+                                        claimant=f"{runtime.claimant}:{uuid.uuid4().hex[:8]}", dead=dead)
+        deactivated = queries.deactivated_users(
+            session=session, user_ids=[r.channel for r in rows if is_user_channel(r.channel)])
+        for message in rows:
+            if message.channel in deactivated:
+                _skip_deactivated(session, runtime, message, now=now)
+                continue
+            target_ts = message.payload.get("ts")
+            channel = message.channel
             if message.method == "chat.update" and target_ts is None:
                 request = session.get(ApprovalRequest, message.approval_request_id)
                 if request is None or request.message_ts is None:
-                    post = queries.outbox_message_by_key(session=session, key=f"approval:{message.approval_request_id}:post")
-                    message.attempts -= 1
-                    message.claimed_until = None
-                    if post is None or post.state != "pending":
-                        message.state, message.last_error = "dropped", "the message to edit was never posted"
-                    else:
-                        # Not posted yet: it goes once that post is recorded, or when the post is retried.
-                        message.not_before = max(post.not_before, now)
+                    _wait_for_post(session, message, now=now)
                     continue
                 channel, target_ts = request.channel or channel, request.message_ts
-            batch.append((message_id, message.method, channel, dict(message.payload), message.attempts, target_ts))
-    outcomes: list[tuple[int, int, Any, SlackApiError | None]] = []
-    for message_id, method, channel, payload, attempts, target_ts in batch:
+            claimed.append(_Claimed(message.id, message.key, message.method, channel, dict(message.payload),
+                                    target_ts, message.approval_request_id))
+    return claimed
+
+
+def _is_dead(claimant: str) -> bool:
+    """A claimant on this host whose process is gone (its lease need not run out)."""
+    host, _, rest = claimant.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _wait_for_post(session: Session, message: OutboxMessage, *, now: datetime) -> None:
+    """An edit of an approval message not posted yet: it goes once that post is recorded."""
+    post = queries.outbox_message_by_key(session=session, key=f"approval:{message.approval_request_id}:post")
+    message.claimed_until, message.claimed_by = None, None
+    if post is None or post.state not in ("pending",):
+        message.state, message.last_error = "dropped", "the message to edit was never posted"
+        log.error("outbox message %s dropped: %s", message.key, message.last_error)
+    else:
+        message.not_before = max(post.not_before, now)
+
+
+def _send(runtime: Runtime, claimed: list[_Claimed]) -> int:
+    """Post each claimed message and record its outcome at once; a scope that became busy since
+    the claim (another thread posted, a 429) gets its messages back for later."""
+    sent = 0
+    client = delivery_client(runtime)
+    giving_back: list[int] = []
+    for message in claimed:
+        if not runtime.pacer.take(scope_of(message.method, message.channel), runtime.wall_now()):
+            giving_back.append(message.id)
+            continue
         try:
-            outcomes.append((message_id, attempts, _call(runtime, method, channel, payload, target_ts), None))
+            response = _call(client, message)
         except SlackApiError as exc:
-            outcomes.append((message_id, attempts, None, exc))
-    if not outcomes:
-        return 0
-    carried: list[int] = []
-    with runtime.db.write(background=True) as session:
-        for message_id, attempts, response, error in outcomes:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            if error is not None:
-                _record_failure(message, error, attempts, now=runtime.now())
-                continue
-            message.state, message.sent_at, message.result_ts = "sent", runtime.now(), response.get("ts")
-            message.claimed_until = None
-            message.last_error = None
-            if message.approval_request_id is not None and message.method == "chat.postMessage":
-                request = session.get(ApprovalRequest, message.approval_request_id)
-                if request is not None:
-                    request.channel, request.message_ts = response.get("channel"), response.get("ts")
-                    carried.append(request.id)
-        waiting = queries.pending_updates_of(session=session, approval_request_ids=carried) if carried else []
-    sent = sum(1 for *_, error in outcomes if error is None)
-    # Edits decided while their message was still on its way can go now that its ts is known.
-    return sent + (deliver(runtime, waiting) if waiting else 0)
+            _record_failure(runtime, message, _failure_of(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - any network failure is retried later
+            _record_failure(runtime, message, _Failure("retry", f"{type(exc).__name__}: {exc}"))
+            continue
+        sent += 1
+        waiting = _record_sent(runtime, message, response)
+        if waiting:
+            # Edits decided while their message was on its way can go now that its ts is known.
+            sent += deliver(runtime, waiting)
+    _release(runtime, giving_back)
+    return sent
 
 
-def _call(runtime: Runtime, method: str, channel: str, payload: dict[str, Any], ts: str | None) -> Any:
-    args: dict[str, Any] = {"channel": channel, "text": payload["text"]}
+def _release(runtime: Runtime, ids: list[int]) -> None:
+    if ids:
+        with runtime.db.write(background=True) as session:
+            queries.release_outbox_claims(session=session, ids=ids, claimant=runtime.claimant)
+
+
+def _call(client: WebClient, message: _Claimed) -> Any:
+    payload = message.payload
+    args: dict[str, Any] = {"channel": message.channel, "text": payload["text"]}
     if payload.get("blocks") is not None:
         args["blocks"] = payload["blocks"]
-    if method == "chat.update":
-        assert ts is not None
-        return runtime.slack.chat_update(ts=ts, **args)
+    if message.method == "chat.update":
+        assert message.target_ts is not None
+        return client.chat_update(ts=message.target_ts, **args)
     if payload.get("thread_ts"):
         args["thread_ts"] = payload["thread_ts"]
-    return runtime.slack.chat_postMessage(**args, unfurl_links=False)
+    return client.chat_postMessage(**args, unfurl_links=False)
 
 
-def _record_failure(message: OutboxMessage, exc: SlackApiError, attempts: int, *, now: datetime) -> None:
-    message.claimed_until = None
+def _record_sent(runtime: Runtime, claimed: _Claimed, response: Any) -> list[int]:
+    """Mark it sent at once (one short transaction): a crash now repeats nothing."""
+    with runtime.db.write(background=True) as session:
+        message = session.get(OutboxMessage, claimed.id)
+        assert message is not None
+        message.state, message.sent_at, message.result_ts = "sent", runtime.wall_now(), response.get("ts")
+        message.claimed_until, message.claimed_by = None, None
+        message.last_error, message.first_failed_at = None, None
+        if claimed.approval_request_id is not None and claimed.method == "chat.postMessage":
+            request = session.get(ApprovalRequest, claimed.approval_request_id)
+            if request is not None:
+                request.channel, request.message_ts = response.get("channel"), response.get("ts")
+                return queries.pending_updates_of(session=session, approval_request_ids=[request.id])
+    return []
+
+
+# Failures ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failure:
+    kind: str  # ratelimited | retry | unreachable | permanent
+    reason: str
+    retry_after: float = 0.0
+    error: str = ""
+
+
+def _failure_of(exc: SlackApiError) -> _Failure:
     status = exc.response.status_code
     error = exc.response.get("error") if isinstance(exc.response.data, dict) else str(exc.response.data)
-    retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-    message.last_error = f"HTTP {status}: {error}"
-    if not retryable or attempts >= MAX_ATTEMPTS:
-        message.state = "dropped"
-        log.error("outbox message %s (%s) dropped: %s", message.key, message.method, message.last_error)
-        return
-    if status == 429:
-        wait = timedelta(seconds=int(exc.response.headers.get("Retry-After", "1") or 1))
-    else:
-        wait = timedelta(seconds=min(2 ** attempts, 300))
-    message.not_before = now + wait
-    log.warning("outbox message %s will be retried in %s: %s", message.key, wait, message.last_error)
+    reason = f"HTTP {status}: {error}"
+    if status == 429 or error == "ratelimited":
+        try:
+            wait = float(exc.response.headers.get("Retry-After", "1") or 1)
+        except (TypeError, ValueError):
+            wait = 1.0
+        return _Failure("ratelimited", reason, retry_after=max(wait, 1.0), error="ratelimited")
+    if status >= 500 or error in RETRYABLE_ERRORS:
+        return _Failure("retry", reason, error=str(error))
+    if error in UNREACHABLE_ERRORS:
+        return _Failure("unreachable", reason, error=str(error))
+    return _Failure("permanent", reason, error=str(error))
+
+
+def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """Exponential back-off with jitter: about 2 s, 4 s, 8 s … capped at 10 minutes."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=ceiling * (0.5 + (rng or random).random() / 2))
+
+
+def _record_failure(runtime: Runtime, claimed: _Claimed, failure: _Failure) -> None:
+    now = runtime.wall_now()
+    with runtime.db.write(background=True) as session:
+        message = session.get(OutboxMessage, claimed.id)
+        assert message is not None
+        message.claimed_until, message.claimed_by = None, None
+        previous_error = message.last_error or ""
+        message.last_error = failure.reason
+        if failure.kind == "ratelimited":
+            until = now + timedelta(seconds=failure.retry_after)
+            message.not_before = until
+            scope = scope_of(claimed.method, claimed.channel)
+            queries.block_scope(session=session, scope=scope, until=until)
+            runtime.pacer.hold(scope, until)
+            log.info("outbox: %s rate-limited, waiting %.0f s", scope, failure.retry_after)
+            return
+        message.first_failed_at = message.first_failed_at or now
+        failing_for = now - message.first_failed_at
+        if failure.kind == "retry":
+            message.attempts += 1
+            if failing_for >= runtime.give_up_after:
+                _drop(session, runtime, message, now=now,
+                      reason=f"{failure.reason} (failing for {_hours(failing_for)})")
+                return
+            wait = backoff(message.attempts)
+            message.not_before = now + wait
+            log.warning("outbox message %s will be retried in %s: %s", message.key, wait, failure.reason)
+            return
+        if failure.kind == "unreachable" and not is_user_channel(message.channel):
+            if failing_for >= UNREACHABLE_GIVE_UP:
+                _drop(session, runtime, message, now=now, reason=failure.reason)
+                return
+            message.not_before = now + UNREACHABLE_RETRY
+            if failure.error not in previous_error:
+                _tell_unreachable(session, runtime, message, error=failure.error, now=now)
+            log.warning("outbox message %s waits: the bot cannot post in %s (%s)", message.key, message.channel,
+                        failure.error)
+            return
+        _drop(session, runtime, message, now=now, reason=failure.reason)
+
+
+def _hours(span: timedelta) -> str:
+    return f"{span.total_seconds() / 3600:.1f} h"
+
+
+def _drop(session: Session, runtime: Runtime, message: OutboxMessage, *, now: datetime, reason: str) -> None:
+    message.state, message.last_error = "dropped", reason
+    log.error("outbox message %s (%s to %s) dropped: %s", message.key, message.method, message.channel, reason)
+    _tell_admins(session, runtime, f"dropped:{now.date().isoformat()}", "outbox_dropped_admin", now=now,
+                 key=message.key, channel=message.channel, reason=reason)
+
+
+def _tell_admins(session: Session, runtime: Runtime, what: str, text_key: str, *, now: datetime,
+                 **values: Any) -> None:
+    """One DM per admin per ``what`` (the key makes it once, whatever the number of failures)."""
+    lang = runtime.config.language
+    for admin in runtime.config.admins:
+        enqueue(session, Outgoing(key=f"admin:{what}:{admin}", channel=admin,
+                                  text=t(text_key, lang, **values)), now=now)
+
+
+def _tell_unreachable(session: Session, runtime: Runtime, message: OutboxMessage, *, error: str,
+                      now: datetime) -> None:
+    """The channel could not be reached: the person who acted learns the truth, the admins the fix."""
+    day = now.date().isoformat()
+    if message.on_behalf_of:
+        lang = runtime.config.language
+        enqueue(session, Outgoing(key=f"unreachable:{message.key}:{message.on_behalf_of}",
+                                  channel=message.on_behalf_of,
+                                  text=t("outbox_unreachable_actor", lang, channel=message.channel)), now=now)
+    _tell_admins(session, runtime, f"unreachable:{message.channel}:{day}", "outbox_unreachable_admin", now=now,
+                 channel=message.channel, error=error)
+
+
+def _skip_deactivated(session: Session, runtime: Runtime, message: OutboxMessage, *, now: datetime) -> None:
+    """Slack accepts a DM to a deactivated account silently; nobody would read it."""
+    message.state, message.last_error = "skipped", "the recipient's Slack account is deactivated"
+    message.claimed_until, message.claimed_by = None, None
+    log.info("outbox message %s not sent: %s is deactivated", message.key, message.channel)
+    notify_deactivated(session, runtime, message.channel, now=now)
+
+
+def notify_deactivated(session: Session, runtime: Runtime, user: str, *, now: datetime) -> None:
+    """Each supervisor channel of the person's teams is told once that their customers need a new owner."""
+    count = queries.count_live_customers(session=session, owner_id=user)
+    for membership in runtime.config.memberships.get(user, []):
+        team = runtime.config.team(membership.team)
+        lang = team.language or runtime.config.language
+        enqueue(session, Outgoing(key=f"deactivated:{user}:{team.name}", channel=team.supervisor_channel,
+                                  text=t("deactivated_notice", lang, user=user, count=count)), now=now)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.domain.dates import format_when
-from bot.i18n import Lang, t
+from bot.i18n import CATALOG, Lang, t
 from bot.services.duelist import DueEntry, DueList
 from bot.views import ids
 from bot.views.blocks import actions, button, context, header, section
 
 MAX_ITEMS = 15  # two blocks an item, inside Slack's 50 blocks a message
+REVISIT_MONTHS = re.compile(r"revisit_(\d+)m")
 
 
 def why(entry: DueEntry, lang: Lang) -> str:
@@ -18,7 +20,11 @@ def why(entry: DueEntry, lang: Lang) -> str:
         if entry.grade:
             return t("why_cadence", lang, days=entry.days or "?", grade=entry.grade)
         return t("why_cadence_status", lang, days=entry.days or "?")
-    return t(f"why_{entry.why}", lang, note=entry.note or "")
+    revisit = REVISIT_MONTHS.fullmatch(entry.why)
+    if revisit:  # any month the policy names, not only the ones the catalog spells out
+        return t("why_revisit_months", lang, months=int(revisit.group(1)))
+    key = f"why_{entry.why}"
+    return t(key if key in CATALOG else "why_other", lang, note=entry.note or "", kind=entry.why)
 
 
 def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
