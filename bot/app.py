@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot.config import ConfigError, load_teams_config
+from bot.dedup import ExactlyOnceApp
 from bot.runtime import Runtime
 from bot.services.cadence import recompute_all_if_policy_changed
 from bot.services.directory import sync_directory
@@ -34,7 +40,10 @@ def slack_client(settings: Settings) -> WebClient:
         token=settings.secret("slack_bot_token") or None,
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+        # views.*, users.info and other interactive calls: one more try on a 429 (after Retry-After)
+        # or a 5xx. The outbox posts with a client of its own that never retries behind its back.
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=1),
+                        ServerErrorRetryHandler(max_retry_count=1)],
     )
 
 
@@ -105,16 +114,18 @@ def build_runtime(settings: Settings, *, check_token: bool = True) -> Runtime:
         except OSError as exc:
             raise StartupError(f"Cannot reach Slack at {settings.slack_api_url} ({exc}): check SLACK_API_URL.") from None
     prepare_schema(db)
-    runtime = Runtime(config=config, db=db, slack=client)
+    runtime = Runtime(config=config, db=db, slack=client,
+                      give_up_after=timedelta(hours=settings.outbox_give_up_hours))
     sync_directory(runtime)
     recompute_all_if_policy_changed(runtime)
     return runtime
 
 
 def build_app(runtime: Runtime, *, signing_secret: str | None, executor: ThreadPoolExecutor | None = None) -> App:
-    app = App(
+    app = ExactlyOnceApp(
+        runtime=runtime,
         client=runtime.slack,
-        signing_secret=signing_secret or "",
+        signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
         process_before_response=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = ("changeme", "xoxb-your", "xapp-your", "your-", "replace-me", "...")
@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///followup.db"
     followup_config: Path = Path("teams.yml")
+    # How long a message Slack keeps refusing with 5xx or network errors is retried before it is
+    # dropped (with its reason; the admins are told).
+    outbox_give_up_hours: float = Field(default=6.0, gt=0)
 
     def require(self, *names: str) -> None:
         """Stop with one sentence when a setting the chosen mode needs is missing or a placeholder."""

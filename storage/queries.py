@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    delete,
     false,
     func,
     literal,
@@ -369,6 +370,16 @@ def claim_request_key(*, session: Session, key: str, at: datetime) -> bool:
 def processed_result(*, session: Session, key: str) -> dict[str, Any] | None:
     row = session.get(ProcessedRequest, key)
     return None if row is None else row.result
+
+
+def request_claim(*, session: Session, key: str) -> tuple[datetime | None, dict[str, Any]]:
+    """When the key was claimed (None: it is not) and what was recorded for it."""
+    row = session.get(ProcessedRequest, key)
+    return (None, {}) if row is None else (row.created_at, row.result or {})
+
+
+def forget_request_key(*, session: Session, key: str) -> None:
+    session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == key))
 
 
 def save_request_result(*, session: Session, key: str, result: dict[str, Any]) -> None:
@@ -737,6 +748,14 @@ def churn_signals(*, session: Session, team_ids: list[int], now: datetime, windo
         }
         found.append((row, facts))
     return found
+
+
+def set_warning(*, session: Session, customer_id: int, warning: bool) -> bool:
+    """Flag or unflag a customer only if it is not so already; True for the one caller that changed it."""
+    result = session.execute(
+        update(Customer).where(Customer.id == customer_id, Customer.warning.is_(not warning))
+        .values(warning=warning).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def open_churn_alert(*, session: Session, customer_id: int) -> ChurnAlert | None:

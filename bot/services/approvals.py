@@ -49,7 +49,7 @@ def open_request(
                                     lang=lang, tz=team.timezone)
     key = f"approval:{request.id}:post"
     enqueue(session, Outgoing(key=key, channel=team.supervisor_channel, text=text, blocks=blocks,
-                              carries_approval_request=request.id), now=now)
+                              carries_approval_request=request.id, on_behalf_of=requester), now=now)
     for old in superseded:
         session.refresh(old)
         enqueue(session, decided_message(old, team=team, lang=lang), now=now)

@@ -18,7 +18,8 @@ from bot.i18n import t
 from bot.runtime import Runtime
 from bot.services import cadence
 from bot.services.directory import resolve_actor, team_language
-from bot.services.outbox import Outgoing, enqueue
+from bot.services.isolation import isolated
+from bot.services.outbox import Outgoing, enqueue, held_for_working_time
 from bot.views.churn import churn_message
 from storage import queries
 from storage.models import ChurnAlert, ChurnArchive, Customer, DueItem
@@ -66,39 +67,47 @@ def churn_duty(runtime: Runtime, now: datetime) -> int:
     that fell back below it, with a note in the alert's thread."""
     decided = 0
     for item in score_all(runtime, now):
-        customer, score = item.customer, item.score
-        team = runtime.team_by_id(customer.team_id)
-        at_risk = score.at_risk(team.policy.churn)
-        if at_risk == customer.warning:
-            continue
-        with runtime.db.write(background=True) as session:
-            current = session.get(Customer, customer.id)
-            if current is None or current.warning == at_risk:
-                continue  # another process got there first
-            lang = team_language(runtime.config, team)
-            if at_risk:
-                current.warning = True
-                alert = ChurnAlert(customer_id=current.id, score=score.total, raised_at=now,
-                                   signals=[[c.signal, c.points, c.share] for c in score.contributions],
-                                   channel=team.supervisor_channel)
-                session.add(alert)
-                session.flush()
-                text, blocks = churn_message(alert=alert, customer=current, lang=lang, tz=team.timezone,
-                                             threshold=team.policy.churn.threshold)
-                enqueue(session, Outgoing(key=f"churn:{alert.id}:post", channel=team.supervisor_channel,
-                                          text=text, blocks=blocks), now=now)
-            else:
-                current.warning = False
-                open_alert = queries.open_churn_alert(session=session, customer_id=current.id)
-                if open_alert is not None:
-                    reason = t("churn_cleared_note", lang, score=score.total, threshold=team.policy.churn.threshold,
-                               number=current.number)
-                    _close(session, open_alert, outcome="retained", reason=reason, by="system", now=now)
-                    posted = queries.outbox_message_by_key(session=session, key=f"churn:{open_alert.id}:post")
-                    enqueue(session, Outgoing(key=f"churn:{open_alert.id}:cleared", channel=team.supervisor_channel,
-                                              text=reason, thread_ts=posted.result_ts if posted else None), now=now)
-            decided += 1
+        with isolated("churn-warnings", f"customer {item.customer.id}"):
+            decided += _flag_or_unflag(runtime, item, now)
     return decided
+
+
+def _flag_or_unflag(runtime: Runtime, item: Scored, now: datetime) -> int:
+    """One customer's flag follows its score; returns 1 when this process changed it."""
+    customer, score = item.customer, item.score
+    team = runtime.team_by_id(customer.team_id)
+    at_risk = score.at_risk(team.policy.churn)
+    if at_risk == customer.warning:
+        return 0
+    with runtime.db.write(background=True) as session:
+        # A conditional UPDATE decides: of two processes scoring at once, one flips the flag (and
+        # the unique index on open alerts backs it up).
+        if not queries.set_warning(session=session, customer_id=customer.id, warning=at_risk):
+            return 0
+        current = session.get(Customer, customer.id)
+        assert current is not None
+        session.refresh(current)
+        lang = team_language(runtime.config, team)
+        if at_risk:
+            alert = ChurnAlert(customer_id=current.id, score=score.total, raised_at=now,
+                               signals=[[c.signal, c.points, c.share] for c in score.contributions],
+                               channel=team.supervisor_channel)
+            session.add(alert)
+            session.flush()
+            text, blocks = churn_message(alert=alert, customer=current, lang=lang, tz=team.timezone,
+                                         threshold=team.policy.churn.threshold)
+            post = Outgoing(key=f"churn:{alert.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks)
+            enqueue(session, held_for_working_time(session, runtime, post, now=now), now=now)
+            return 1
+        open_alert = queries.open_churn_alert(session=session, customer_id=current.id)
+        if open_alert is not None:
+            reason = t("churn_cleared_note", lang, score=score.total, threshold=team.policy.churn.threshold,
+                       number=current.number)
+            _close(session, open_alert, outcome="retained", reason=reason, by="system", now=now)
+            posted = queries.outbox_message_by_key(session=session, key=f"churn:{open_alert.id}:post")
+            enqueue(session, Outgoing(key=f"churn:{open_alert.id}:cleared", channel=team.supervisor_channel,
+                                      text=reason, thread_ts=posted.result_ts if posted else None), now=now)
+    return 1
 
 
 def _close(session: Session, alert: ChurnAlert, *, outcome: str, reason: str, by: str, now: datetime) -> None:

@@ -109,7 +109,8 @@ def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealI
         customer = queries.visible_customer(session=session, scope=scope, customer_id=customer_id)
         if customer is None:
             raise NotFound("customer_not_found", reference=str(customer_id))
-        existing = queries.deal_by_request_key(session=session, key=request_key)
+        first = queries.claim_request_key(session=session, key=request_key, at=now)
+        existing = None if first else queries.deal_by_request_key(session=session, key=request_key)
         if existing is not None:
             return Recorded(deal=existing, number=customer.number, company=customer.company, revisits=[],
                             outbox_keys=())
@@ -159,7 +160,8 @@ def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealI
         lang = team_language(runtime.config, team)
         text, blocks = deal_message(deal=deal, number=customer.number, company=customer.company,
                                     owner=customer.owner_id, lang=lang)
-        message = Outgoing(key=f"deal:{deal.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks)
+        message = Outgoing(key=f"deal:{deal.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks,
+                           on_behalf_of=actor.user_id)
         enqueue(session, message, now=now)
     return Recorded(deal=deal, number=customer.number, company=customer.company, revisits=revisits,
                     outbox_keys=(message.key,))

@@ -8,11 +8,8 @@ many messages it queued. Delivery is the outbox's job.
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +30,7 @@ from bot.runtime import Runtime
 from bot.services import churn, grades
 from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
+from bot.services.isolation import isolated
 from bot.services.outbox import Outgoing, enqueue, held_for_working_time, notify_deactivated
 from bot.views.blocks import actions, button, context, header, section
 from bot.views.duelist import due_list_message
@@ -41,7 +39,6 @@ from storage import queries
 from storage.models import Customer, DueItem
 
 OBJECTION_LOOKBACK = timedelta(days=30)
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,16 +53,6 @@ def _lang(runtime: Runtime, team: TeamConfig) -> Lang:
 
 def _when(at: datetime, team: TeamConfig, lang: Lang) -> str:
     return format_when(at, tz=team.timezone, lang=lang)
-
-
-@contextmanager
-def isolated(duty: str, item: str) -> Iterator[None]:
-    """One bad item (a rep's list, a customer's alert) is logged with an id and skipped; the rest
-    of the duty goes on."""
-    try:
-        yield
-    except Exception:
-        log.exception("duty %s: %s failed and was skipped (error id %s)", duty, item, uuid.uuid4().hex[:8])
 
 
 def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped: Sequence[str] = ()) -> int:

@@ -131,12 +131,15 @@ def log_followup(runtime: Runtime, *, actor: Actor, data: FollowUpInput, request
     now = runtime.now()
     scope = customers.scope_of(runtime, actor)
     with runtime.db.write() as session:
-        existing = queries.followup_by_request_key(session=session, key=request_key)
+        # Claimed first, insert-on-conflict: a concurrent copy of this request waits here for the
+        # first to commit, then finds its follow-up.
+        first = queries.claim_request_key(session=session, key=request_key, at=now)
         customer = queries.visible_customer(session=session, scope=scope, customer_id=data.customer_id)
         if customer is None:
             raise InvalidInput({"customer": ("customer_not_found_field", {})})
         policy = _policy(runtime, customer, session)
         hours = policy.deadlines.log_within_hours
+        existing = None if first else queries.followup_by_request_key(session=session, key=request_key)
         if existing is not None:
             return Logged(followup=existing, customer=customer, tz=tz, late_hours=hours)
         status_before = customer.status

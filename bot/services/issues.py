@@ -80,6 +80,11 @@ def report(runtime: Runtime, *, actor: Actor, customer_id: int, data: IssueInput
         number = f"IS-{year}-{queries.next_sequence(session=session, key=f'IS{year}#'):04d}"
     kind, deadline = deadline_of(data, now, team)
     with runtime.db.write() as session:
+        if not queries.claim_request_key(session=session, key=request_key, at=now):
+            # A concurrent copy of this request got here first (it waited for it to commit).
+            earlier = queries.issue_by_request_key(session=session, key=request_key)
+            assert earlier is not None
+            return Reported(issue=earlier, customer=customer, outbox_keys=())
         issue = Issue(number=number, customer_id=customer.id, category=data.category, complaint=data.complaint,
                       severity=data.severity, description=data.description, reported_by=actor.user_id,
                       reported_at=now, deadline_kind=kind, deadline_at=deadline, request_key=request_key,
@@ -89,7 +94,8 @@ def report(runtime: Runtime, *, actor: Actor, customer_id: int, data: IssueInput
         queries.audit(session=session, actor=actor.user_id, action="issue.report", entity=issue, at=now)
         lang = team_language(runtime.config, team)
         text, blocks = issue_message(issue=issue, customer=customer, lang=lang, tz=team.timezone)
-        post = Outgoing(key=f"issue:{issue.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks)
+        post = Outgoing(key=f"issue:{issue.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks,
+                        on_behalf_of=actor.user_id)
         owner_text = t("issue_dm_owner", lang, number=issue.number, customer=customer.number,
                        company=customer.company, user=actor.user_id,
                        deadline=_deadline_text(issue, team, lang))
