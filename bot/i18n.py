@@ -591,9 +591,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": ":warning: 无法在 <#{channel}> 发消息（{error}）。请在该频道输入 `/invite @followup`，等待中的消息随后会补发。",
     },
     "outbox_dropped_admin": {
-        "en": ":x: A message could not be delivered and was dropped: `{key}` to {channel} — {reason}. "
+        "en": ":x: A message could not be delivered and was dropped: `{message_key}` to {channel} — {reason}. "
               "`followup-bot outbox list --dropped` lists every dropped message.",
-        "zh-CN": ":x: 一条消息无法送达，已放弃：`{key}` 发往 {channel} — {reason}。"
+        "zh-CN": ":x: 一条消息无法送达，已放弃：`{message_key}` 发往 {channel} — {reason}。"
                  "`followup-bot outbox list --dropped` 可查看所有放弃的消息。",
     },
 }

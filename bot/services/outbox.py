@@ -451,7 +451,7 @@ def _drop(session: Session, runtime: Runtime, message: OutboxMessage, *, now: da
     message.state, message.last_error = "dropped", reason
     log.error("outbox message %s (%s to %s) dropped: %s", message.key, message.method, message.channel, reason)
     _tell_admins(session, runtime, f"dropped:{now.date().isoformat()}", "outbox_dropped_admin", now=now,
-                 key=message.key, channel=message.channel, reason=reason)
+                 message_key=message.key, channel=message.channel, reason=reason)
 
 
 def _tell_admins(session: Session, runtime: Runtime, what: str, text_key: str, *, now: datetime,

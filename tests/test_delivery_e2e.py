@@ -1,0 +1,167 @@
+"""Delivery under Slack's real conditions: per-channel rate limits, bursts of 429, 5xx, channels
+the bot is not in. Every message is counted: none lost, none twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.services.outbox import Outgoing, drain, enqueue
+from storage.models import OutboxMessage
+from tests.conftest import Bot
+from tests.slackdriver import SlackDriver
+
+CHANNEL, ADMIN, REP = "C0EAST", "U0ADMIN", "U0REP1"
+
+
+@pytest.fixture
+def slack_time(bot: Bot, slack: SlackDriver) -> Any:
+    """The fake's rate-limit buckets run on the bot's clock, which the bot's waits move."""
+    slack.fake.clock = lambda: bot.clock.now.timestamp()
+    yield
+    slack.fake.clock = __import__("time").monotonic
+    slack.fake.enforce_post_rate(None)
+
+
+def queue(bot: Bot, messages: list[Outgoing]) -> None:
+    with bot.db.write() as session:
+        for message in messages:
+            enqueue(session, message, now=bot.clock.now)
+
+
+def escalations(count: int, channel: str = CHANNEL) -> list[Outgoing]:
+    return [Outgoing(key=f"escalate:test:{channel}:{n}", channel=channel, text=f"Escalation {n}") for n in range(count)]
+
+
+def posted_texts(slack: SlackDriver, channel: str) -> Counter[str]:
+    return Counter(c.args["text"] for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == channel)
+
+
+def outbox(bot: Bot) -> list[OutboxMessage]:
+    with bot.db.read() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def refused_inside_retry_after(slack: SlackDriver, times: list[float]) -> int:
+    """Posts that reached the fake while a Retry-After it gave for that channel was still running."""
+    early = 0
+    calls = [c for c in slack.fake.calls_to("chat.postMessage") if c.args.get("channel") == CHANNEL]
+    blocked_until = None
+    for call, at in zip(calls, times, strict=True):
+        if blocked_until is not None and at < blocked_until:
+            early += 1
+        if call.status == 429:
+            blocked_until = at + int(call.headers.get("retry-after") or call.response.get("retry_after") or 1)
+    return early
+
+
+def test_thirty_escalations_to_a_rate_limited_channel_all_arrive_once(slack: SlackDriver, bot: Bot,
+                                                                      slack_time: Any) -> None:
+    slack.fake.enforce_post_rate(per_second=1.0, burst=5)
+    queue(bot, escalations(30))
+    started = bot.clock.now
+    sent = drain(bot.runtime)
+    assert sent == 30
+    assert posted_texts(slack, CHANNEL) == Counter({f"Escalation {n}": 1 for n in range(30)})
+    assert {m.state for m in outbox(bot)} == {"sent"}
+    # Paced below Slack's limit: no 429 at all, and about one a second after the burst.
+    assert [c.status for c in slack.fake.calls_to("chat.postMessage")].count(429) == 0
+    assert timedelta(seconds=25) <= bot.clock.now - started <= timedelta(seconds=40)
+
+
+def test_bursts_of_429_never_drop_and_nothing_is_posted_inside_retry_after(slack: SlackDriver, bot: Bot,
+                                                                           slack_time: Any) -> None:
+    slack.fake.rate_limit("chat.postMessage", retry_after=7, times=20)
+    stamps: list[float] = []
+    original = slack.fake._record
+
+    def record(call: Any) -> None:
+        stamps.append(bot.clock.now.timestamp())
+        original(call)
+
+    slack.fake._record = record  # type: ignore[method-assign]
+    try:
+        queue(bot, escalations(5))
+        drain(bot.runtime, max_wait=timedelta(hours=1))
+    finally:
+        slack.fake._record = original  # type: ignore[method-assign]
+    assert posted_texts(slack, CHANNEL) == Counter({f"Escalation {n}": 1 for n in range(5)})
+    messages = outbox(bot)
+    assert {m.state for m in messages} == {"sent"} and {m.attempts for m in messages} == {0}, "a 429 is no failure"
+    assert [c.status for c in slack.fake.calls_to("chat.postMessage")].count(429) == 20
+    assert refused_inside_retry_after(slack, stamps) == 0
+
+
+def test_a_429_on_one_channel_does_not_hold_the_others(slack: SlackDriver, bot: Bot, slack_time: Any) -> None:
+    slack.fake.rate_limit("chat.postMessage", retry_after=30, times=1)
+    queue(bot, escalations(1) + escalations(3, channel="C0WEST"))
+    drain(bot.runtime, max_wait=timedelta(seconds=10))
+    assert sum(posted_texts(slack, "C0WEST").values()) == 3
+    assert posted_texts(slack, CHANNEL) == Counter(), "still inside its Retry-After"
+    drain(bot.runtime)
+    assert posted_texts(slack, CHANNEL) == Counter({"Escalation 0": 1})
+
+
+def test_server_errors_back_off_then_deliver(slack: SlackDriver, bot: Bot, slack_time: Any) -> None:
+    slack.fake.fail("chat.postMessage", status=500, times=3)
+    queue(bot, escalations(1))
+    started = bot.clock.now
+    drain(bot.runtime)
+    [message] = outbox(bot)
+    assert (message.state, message.attempts) == ("sent", 3)
+    assert posted_texts(slack, CHANNEL) == Counter({"Escalation 0": 1})
+    waited = (bot.clock.now - started).total_seconds()
+    assert 1 + 2 + 4 <= waited <= 2 + 4 + 8 + 1, "2 s, 4 s, 8 s, each with jitter down to half"
+
+
+def test_a_message_failing_for_longer_than_the_bound_is_dropped_and_the_admins_told_once(
+        slack: SlackDriver, bot: Bot, slack_time: Any) -> None:
+    bot.runtime.give_up_after = timedelta(hours=1)
+    try:
+        slack.fake.fail("chat.postMessage", status=503, times=10_000)
+        queue(bot, escalations(2))
+        drain(bot.runtime, max_wait=timedelta(hours=1, minutes=20))  # back-off is capped at 10 minutes
+        escalation_states = {m.key: (m.state, m.last_error) for m in outbox(bot) if m.key.startswith("escalate")}
+        assert {state for state, _ in escalation_states.values()} == {"dropped"}
+        assert all("HTTP 503" in reason and "failing for" in reason for _, reason in escalation_states.values())
+        slack.fake.reset()
+        drain(bot.runtime)
+    finally:
+        bot.runtime.give_up_after = timedelta(hours=6)
+    [notice] = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == ADMIN]
+    assert "dropped" in notice.args["text"] and "outbox list --dropped" in notice.args["text"]
+
+
+def test_a_refusal_for_good_is_dropped_with_its_reason(slack: SlackDriver, bot: Bot) -> None:
+    slack.fake.fail_with("chat.postMessage", "invalid_blocks", times=1)
+    queue(bot, escalations(1))
+    drain(bot.runtime)
+    [escalation] = [m for m in outbox(bot) if m.key.startswith("escalate")]
+    assert (escalation.state, escalation.last_error) == ("dropped", "HTTP 200: invalid_blocks")
+
+
+def test_a_channel_without_the_bot_tells_the_rep_and_the_admins_and_waits(slack: SlackDriver, bot: Bot) -> None:
+    from tests.test_lead_e2e import lead_values
+
+    slack.fake.fail_with("chat.postMessage", "not_in_channel", times=1)
+    view = slack.open_modal("/lead", user=REP)
+    assert slack.submit(view, lead_values(bot), user=REP).status == 200
+    bot.executor.wait_idle()
+    drain(bot.runtime, max_wait=timedelta(minutes=1))
+    dms = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok]
+    [rep_notice] = [c for c in dms if c.args["channel"] == REP and "could not be reached" in c.args["text"]]
+    assert "<#C0EAST>" in rep_notice.args["text"] and "an admin has been told" in rep_notice.args["text"]
+    [admin_notice] = [c for c in dms if c.args["channel"] == ADMIN]
+    assert "/invite @followup" in admin_notice.args["text"] and "<#C0EAST>" in admin_notice.args["text"]
+    [review] = [m for m in outbox(bot) if m.key.endswith(":post")]
+    assert (review.state, review.last_error) == ("pending", "HTTP 200: not_in_channel")
+    # Once the bot is in the channel (the injected refusals are used up), the review goes, once.
+    bot.clock.advance(11 * 60)
+    drain(bot.runtime)
+    reviews = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == CHANNEL]
+    assert len(reviews) == 1 and "Acme Ltd" in str(reviews[0].args["blocks"])
+    assert len([c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == ADMIN]) == 1
