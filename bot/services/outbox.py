@@ -148,11 +148,12 @@ def scope_of(method: str, channel: str) -> str:
 def delivery_client(runtime: Runtime) -> WebClient:
     """The runtime's client without retry handlers: the outbox decides about every retry itself
     (a hidden retry of chat.postMessage after a timeout could post twice)."""
-    if runtime.delivery_slack is None:
-        base = runtime.slack
-        runtime.delivery_slack = WebClient(token=base.token, base_url=base.base_url, timeout=base.timeout,
-                                           retry_handlers=[], logger=base.logger)
-    return runtime.delivery_slack
+    base = runtime.slack
+    client = runtime.delivery_slack
+    if client is None or client.base_url != base.base_url or client.token != base.token:
+        client = runtime.delivery_slack = WebClient(token=base.token, base_url=base.base_url, timeout=base.timeout,
+                                                    retry_handlers=[], logger=base.logger)
+    return client
 
 
 # Delivery ---------------------------------------------------------------------------------------------
