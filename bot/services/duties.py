@@ -195,16 +195,17 @@ def alerts(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read() as session:
         silent = queries.silent_customers(session=session, grade="A", since=now - timedelta(days=shortest))
     for customer in silent:
-        team = runtime.team_by_id(customer.team_id)
-        if not long_silence(customer.grade, customer.last_contact_at, customer.created_at, now, team.policy.alerts):
-            continue
-        lang = _lang(runtime, team)
-        last = customer.last_contact_at
-        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
-                  "last": _when(last, team, lang) if last else t("never", lang),
-                  "days": (now - (last or customer.created_at)).days, "limit": team.policy.alerts.a_silence_days}
-        messages.append(Outgoing(key=f"alert:a_silence:{customer.id}:{last.isoformat() if last else 'never'}",
-                                 channel=team.supervisor_channel, text=t("alert_a_silence", lang, **values)))
+        with isolated("alerts", f"the silence of customer {customer.id}"):
+            team = runtime.team_by_id(customer.team_id)
+            if not long_silence(customer.grade, customer.last_contact_at, customer.created_at, now, team.policy.alerts):
+                continue
+            lang = _lang(runtime, team)
+            last = customer.last_contact_at
+            values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                      "last": _when(last, team, lang) if last else t("never", lang),
+                      "days": (now - (last or customer.created_at)).days, "limit": team.policy.alerts.a_silence_days}
+            messages.append(Outgoing(key=f"alert:a_silence:{customer.id}:{last.isoformat() if last else 'never'}",
+                                     channel=team.supervisor_channel, text=t("alert_a_silence", lang, **values)))
     for team in runtime.config.teams:
         zone = ZoneInfo(team.timezone)
         local = now.astimezone(zone)
@@ -214,27 +215,29 @@ def alerts(runtime: Runtime, now: datetime) -> int:
                                                    since=month_start, until=now)
         lang = _lang(runtime, team)
         for customer, count in counts:
-            if not over_contacted(customer.grade, count, team.policy.alerts):
-                continue
-            values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
-                      "count": count, "month": local.strftime("%Y-%m"), "limit": team.policy.alerts.d_max_followups_per_month}
-            text = t("alert_over_contact", lang, **values)
-            period = local.strftime("%Y-%m")
-            messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:rep", channel=customer.owner_id,
-                                     text=text))
-            messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:channel",
-                                     channel=team.supervisor_channel, text=text))
+            with isolated("alerts", f"the contacts of customer {customer.id}"):
+                if not over_contacted(customer.grade, count, team.policy.alerts):
+                    continue
+                values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                          "count": count, "month": local.strftime("%Y-%m"), "limit": team.policy.alerts.d_max_followups_per_month}
+                text = t("alert_over_contact", lang, **values)
+                period = local.strftime("%Y-%m")
+                messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:rep", channel=customer.owner_id,
+                                         text=text))
+                messages.append(Outgoing(key=f"alert:over_contact:{customer.id}:{period}:channel",
+                                         channel=team.supervisor_channel, text=text))
     with runtime.db.read() as session:
         objections = queries.unanswered_objections(session=session, since=now - OBJECTION_LOOKBACK, until=now)
     for followup, customer in objections:
-        team = runtime.team_by_id(customer.team_id)
-        if not objection_overdue(followup.occurred_at, now, team.policy.deadlines):
-            continue
-        lang = _lang(runtime, team)
-        text = t("remind_objection", lang, number=customer.number, company=customer.company,
-                 when=_when(followup.occurred_at, team, lang), objection=(followup.objection or "")[:300],
-                 hours=team.policy.deadlines.objection_answer_hours)
-        messages.append(_rep_reminder(customer, f"remind:objection:{followup.id}", text, lang))
+        with isolated("alerts", f"the objection of follow-up {followup.id}"):
+            team = runtime.team_by_id(customer.team_id)
+            if not objection_overdue(followup.occurred_at, now, team.policy.deadlines):
+                continue
+            lang = _lang(runtime, team)
+            text = t("remind_objection", lang, number=customer.number, company=customer.company,
+                     when=_when(followup.occurred_at, team, lang), objection=(followup.objection or "")[:300],
+                     hours=team.policy.deadlines.objection_answer_hours)
+            messages.append(_rep_reminder(customer, f"remind:objection:{followup.id}", text, lang))
     return _queue(runtime, messages, now)
 
 
@@ -313,16 +316,17 @@ def issue_deadlines(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read() as session:
         overdue = queries.overdue_issues(session=session, now=now)
     for issue, customer in overdue:
-        team = runtime.team_by_id(customer.team_id)
-        lang = _lang(runtime, team)
-        policy = team.policy.issues
-        text = t("escalate_issue", lang, kind=t("issue_complaint" if issue.complaint else "issue_issue", lang),
-                 number=issue.number, customer=customer.number, company=customer.company, owner=customer.owner_id,
-                 what=t(f"issue_what_{issue.deadline_kind}", lang), when=_when(issue.deadline_at, team, lang),
-                 reported=_when(issue.reported_at, team, lang), complaint=policy.complaint_response_hours,
-                 normal=policy.normal_response_hours, complex=policy.complex_solution_hours)
-        messages.append(Outgoing(key=f"escalate:issue:{issue.id}:{issue.deadline_kind}",
-                                 channel=team.supervisor_channel, text=text))
+        with isolated("issue-deadlines", f"issue {issue.id}"):
+            team = runtime.team_by_id(customer.team_id)
+            lang = _lang(runtime, team)
+            policy = team.policy.issues
+            text = t("escalate_issue", lang, kind=t("issue_complaint" if issue.complaint else "issue_issue", lang),
+                     number=issue.number, customer=customer.number, company=customer.company, owner=customer.owner_id,
+                     what=t(f"issue_what_{issue.deadline_kind}", lang), when=_when(issue.deadline_at, team, lang),
+                     reported=_when(issue.reported_at, team, lang), complaint=policy.complaint_response_hours,
+                     normal=policy.normal_response_hours, complex=policy.complex_solution_hours)
+            messages.append(Outgoing(key=f"escalate:issue:{issue.id}:{issue.deadline_kind}",
+                                     channel=team.supervisor_channel, text=text))
     return _queue(runtime, messages, now)
 
 
