@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.common import closing_verdict
 from bench.due_lists import scale_database, timed
 from bench.scale_data import NOW, Scale, scale_arguments, scale_of, teams_config
 from bot.app import slack_client
@@ -132,11 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with scale_database(args.database_url, scale, fresh=args.fresh) as url:
         failures = run(url, scale, runs=args.runs)
-    print(f"\ntotal: {time.perf_counter() - started:.1f} s")
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    print("result: " + ("PASS" if not failures else f"FAIL ({len(failures)})"))
-    return 1 if failures else 0
+    return closing_verdict(failures, started)
 
 
 if __name__ == "__main__":

@@ -625,3 +625,12 @@ def finish(children: Children, errors: list[str], elapsed: float) -> int:
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def closing_verdict(failures: Sequence[str], started: float) -> int:
+    """The closing lines of a scale benchmark: total time, each failure, ``result: PASS`` or ``FAIL``."""
+    print(f"\ntotal: {time.perf_counter() - started:.1f} s")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    print("result: " + ("PASS" if not failures else f"FAIL ({len(failures)})"))
+    return 1 if failures else 0

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bench.common import closing_verdict
 from bench.due_lists import scale_database
 from bench.scale_data import NOW, Scale, org, teams_config
 from bot.app import slack_client
@@ -138,11 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with scale_database(args.database_url, SCALE, fresh=False) as url:
         failures = run(url, rate_429=args.rate_429, rate_5xx=args.rate_5xx, seed=args.seed)
-    print(f"\ntotal: {time.perf_counter() - started:.1f} s")
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    print("result: " + ("PASS" if not failures else f"FAIL ({len(failures)})"))
-    return 1 if failures else 0
+    return closing_verdict(failures, started)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Boolean, Integer, String, bindparam, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.common import closing_verdict
 from bench.scale_data import (
     NOW,
     Scale,
@@ -395,11 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with scale_database(args.database_url, scale, fresh=args.fresh) as url:
         failures = run(url, scale, runs=args.runs)
-    print(f"\ntotal: {time.perf_counter() - started:.1f} s")
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    print("result: " + ("PASS" if not failures else f"FAIL ({len(failures)})"))
-    return 1 if failures else 0
+    return closing_verdict(failures, started)
 
 
 if __name__ == "__main__":

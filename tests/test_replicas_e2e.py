@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bot.app import build_runtime
 from bot.services import leads
@@ -34,7 +32,7 @@ from bot.services.followups import FollowUpInput, log_followup
 from bot.services.leads import LeadInput
 from storage.db import Database
 from storage.models import ChurnAlert, Customer, OutboxMessage
-from tests.conftest import make_settings
+from tests.conftest import make_settings, own_database
 from tests.fakeslack import FakeSlack
 from tests.slackdriver import SIGNING_SECRET, sign
 
@@ -61,19 +59,8 @@ def teams_file(folder: Path) -> Path:
 @pytest.fixture
 def shared_database(tmp_path: Path) -> Iterator[str]:
     """A database of its own that several processes open: a file, or a fresh PostgreSQL schema."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    schema = f"test_mp_{uuid.uuid4().hex[:10]}"
-    admin = Database(base)
-    with admin.engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
-    with admin.engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with own_database(tmp_path, prefix="test_mp") as url:
+        yield url
 
 
 class HoldingSlack(FakeSlack):
