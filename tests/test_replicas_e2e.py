@@ -170,6 +170,15 @@ def seed_leads(database_url: str, fake: FakeSlack, teams: Path) -> None:
     runtime.db.dispose()
 
 
+@pytest.fixture
+def friday(shared_database: str, fake: HoldingSlack, tmp_path: Path) -> dict[str, str]:
+    """Friday's leads in the shared database; the environment of a process of the bot over it."""
+    teams = teams_file(tmp_path)
+    seed_leads(shared_database, fake, teams)
+    fake.reset()
+    return env(shared_database, fake, teams)
+
+
 def digests(fake: FakeSlack) -> Counter[str]:
     return Counter(c.args["channel"] for c in fake.calls_to("chat.postMessage")
                    if c.ok and c.args["text"].startswith("Your follow-ups"))
@@ -210,11 +219,8 @@ def test_replicas_started_together_on_a_fresh_database_all_come_up(shared_databa
 
 
 def test_two_jobs_runs_at_once_decide_and_deliver_everything_once(shared_database: str, fake: HoldingSlack,
-                                                                  tmp_path: Path) -> None:
-    teams = teams_file(tmp_path)
-    seed_leads(shared_database, fake, teams)
-    fake.reset()
-    environment = env(shared_database, fake, teams)
+        friday: dict[str, str]) -> None:
+    environment = friday
     outputs = [finished(p) for p in [jobs_run(environment), jobs_run(environment)]]
     assert digests(fake) == Counter({rep: 1 for rep in REPS}), outputs
     assert reminders(fake) == Counter({rep: 1 for rep in REPS})
@@ -225,11 +231,8 @@ def test_two_jobs_runs_at_once_decide_and_deliver_everything_once(shared_databas
 
 
 def test_a_fan_out_killed_part_way_repeats_at_most_the_message_in_flight(shared_database: str, fake: HoldingSlack,
-                                                                        tmp_path: Path) -> None:
-    teams = teams_file(tmp_path)
-    seed_leads(shared_database, fake, teams)
-    fake.reset()
-    environment = env(shared_database, fake, teams)
+        friday: dict[str, str]) -> None:
+    environment = friday
     fake.hold_after = 16
     first = jobs_run(environment)
     assert fake.held.wait(60), "the fan-out never reached its 17th post"
@@ -255,11 +258,8 @@ def test_a_fan_out_killed_part_way_repeats_at_most_the_message_in_flight(shared_
 
 
 def test_a_catch_up_in_the_past_while_replicas_drain_sends_nothing_twice(shared_database: str, fake: HoldingSlack,
-                                                                         tmp_path: Path) -> None:
-    teams = teams_file(tmp_path)
-    seed_leads(shared_database, fake, teams)
-    fake.reset()
-    environment = env(shared_database, fake, teams)
+        friday: dict[str, str]) -> None:
+    environment = friday
     replicas = [Replica(environment), Replica(environment)]
     try:
         for replica in replicas:
