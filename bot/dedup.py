@@ -72,11 +72,9 @@ class ExactlyOnceApp(App):
             return queries.claim_request_key(session=session, key=key, at=self._runtime.wall_now())
 
     def _remember(self, key: str, response: BoltResponse) -> None:
+        # Kept whatever the status: a listener that was slow to ack (Bolt answers for it) may still
+        # be working, so a copy must never run it a second time.
         with self._runtime.db.write(background=True) as session:
-            if response.status >= 500:
-                # Nothing was answered: a retry of Slack's should run again.
-                queries.forget_request_key(session=session, key=key)
-                return
             queries.save_request_result(session=session, key=key, result={
                 "answered": True, "status": response.status, "body": response.body,
                 "headers": {name: list(values) for name, values in response.headers.items()},

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    delete,
     false,
     func,
     literal,
@@ -376,10 +375,6 @@ def request_claim(*, session: Session, key: str) -> tuple[datetime | None, dict[
     """When the key was claimed (None: it is not) and what was recorded for it."""
     row = session.get(ProcessedRequest, key)
     return (None, {}) if row is None else (row.created_at, row.result or {})
-
-
-def forget_request_key(*, session: Session, key: str) -> None:
-    session.execute(delete(ProcessedRequest).where(ProcessedRequest.key == key))
 
 
 def save_request_result(*, session: Session, key: str, result: dict[str, Any]) -> None:
