@@ -127,12 +127,14 @@ def approve(slack: SlackDriver, bot: Bot) -> Act:
                                message_ts=post.response["ts"])
 
 
-def _reason(action: str, values: dict[str, Any]) -> Callable[[SlackDriver, Bot], Act]:
+def _modal_from(message: Callable[[SlackDriver, Bot], Any], action: str, values: dict[str, Any], *,
+                user: str) -> Callable[[SlackDriver, Bot], Act]:
+    """A scenario: the button ``action`` on the message ``message`` makes opens a modal; the act submits it."""
     def scenario(slack: SlackDriver, bot: Bot) -> Act:
-        post = _registration(slack, bot)
-        slack.click(post.args["blocks"], action, user=SUPERVISOR, message_ts=post.response["ts"])
+        post = message(slack, bot)
+        slack.click(post.args["blocks"], action, user=user, message_ts=post.response["ts"])
         view = slack.opened_view(len(slack.fake.calls_to("views.open")))
-        return lambda: slack.submit(view, values, user=SUPERVISOR)
+        return lambda: slack.submit(view, values, user=user)
     return scenario
 
 
@@ -144,15 +146,6 @@ def _alert(slack: SlackDriver, bot: Bot) -> Any:
 def acknowledge(slack: SlackDriver, bot: Bot) -> Act:
     post = _alert(slack, bot)
     return lambda: slack.click(post.args["blocks"], "churn_ack", user=SUPERVISOR, message_ts=post.response["ts"])
-
-
-def _alert_modal(action: str, values: dict[str, Any]) -> Callable[[SlackDriver, Bot], Act]:
-    def scenario(slack: SlackDriver, bot: Bot) -> Act:
-        post = _alert(slack, bot)
-        slack.click(post.args["blocks"], action, user=REP, message_ts=post.response["ts"])
-        view = slack.opened_view(len(slack.fake.calls_to("views.open")))
-        return lambda: slack.submit(view, values, user=REP)
-    return scenario
 
 
 def snooze(slack: SlackDriver, bot: Bot) -> Act:
@@ -172,11 +165,14 @@ SURFACES: dict[str, Callable[[SlackDriver, Bot], Act]] = {
     "new lead": new_lead, "log follow-up": log_followup_modal, "quick entry": quick_entry,
     "propose grade": propose_grade, "won": won, "lost": lost, "report issue": report_issue,
     "issue responded": issue_responded, "resolve issue": issue_resolved, "deal comment": deal_comment,
-    "approve": approve, "needs info": _reason("approval_needs_info", {"reason": "Which plant?"}),
-    "reject": _reason("approval_reject", {"reason": "Duplicate of an old account"}),
+    "approve": approve,
+    "needs info": _modal_from(_registration, "approval_needs_info", {"reason": "Which plant?"}, user=SUPERVISOR),
+    "reject": _modal_from(_registration, "approval_reject", {"reason": "Duplicate of an old account"},
+                          user=SUPERVISOR),
     "acknowledge": acknowledge,
-    "plan retention": _alert_modal("churn_plan", {"actions": "Visit with the engineer", "date": "2026-12-25"}),
-    "mark churned": _alert_modal("churn_mark", {"reason": "Moved to a competitor"}),
+    "plan retention": _modal_from(_alert, "churn_plan", {"actions": "Visit with the engineer", "date": "2026-12-25"},
+                                  user=REP),
+    "mark churned": _modal_from(_alert, "churn_mark", {"reason": "Moved to a competitor"}, user=REP),
     "snooze": snooze,
 }
 
