@@ -123,6 +123,13 @@ class SlackDriver:
         }
         return self.post_payload(payload, **kwargs)
 
+    def click_to_open(self, blocks: list[dict[str, Any]], action_id: str, *, user: str, **kwargs: Any) -> dict[str, Any]:
+        """Click a button that opens a modal; returns that modal once the bot has opened it."""
+        before = len(self.fake.calls_to("views.open"))
+        reply = self.click(blocks, action_id, user=user, **kwargs)
+        assert reply.status == 200, reply
+        return self.opened_view(before + 1)
+
     def suggest(self, view: dict[str, Any], action_id: str, block_id: str, query: str, *, user: str) -> Reply:
         """Type into an external select: Slack asks the app for options."""
         payload = {
