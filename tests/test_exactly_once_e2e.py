@@ -55,9 +55,10 @@ def new_lead(slack: SlackDriver, bot: Bot) -> Act:
 
 
 def log_followup_modal(slack: SlackDriver, bot: Bot) -> Act:
-    customer(bot)
+    acme = customer(bot)
     view = slack.open_modal("/followup", "CL2026001", user=REP)
-    return lambda: slack.submit(view, {"method": "phone", "notes": "Called Wang about the ERP"}, user=REP)
+    return lambda: slack.submit(view, {"customer": str(acme), "method": "phone", "notes": "Called Wang about the ERP"},
+                                user=REP)
 
 
 def quick_entry(slack: SlackDriver, bot: Bot) -> Act:
