@@ -16,6 +16,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -311,6 +312,18 @@ def audit_trail(*, session: Session, entity_type: str, entity_id: int) -> list[A
 
 def get_approval(*, session: Session, request_id: int) -> ApprovalRequest | None:
     return session.get(ApprovalRequest, request_id)
+
+
+def serialize_on(*, session: Session, name: str) -> None:
+    """Hold a lock named ``name`` until this transaction ends, so writers of one thing take turns.
+
+    For "one per X" rules that an insert cannot guard by a key of its own (one pending approval per
+    subject: a new one supersedes the old). PostgreSQL: a transaction advisory lock scoped to the
+    schema; SQLite's writers already take turns (``BEGIN IMMEDIATE``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || :name, 0))"),
+                        {"name": name})
 
 
 def open_approvals(*, session: Session, kind: str, subject_id: int) -> list[ApprovalRequest]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,6 +109,25 @@ def test_proposing_again_replaces_the_open_proposal(slack: SlackDriver, bot: Bot
     slack.click(first.args["blocks"], "approval_approve", user=SUPERVISOR, message_ts=first.response["ts"])
     assert "Already decided: replaced by a newer request" in slack.fake.wait_for("response_url", count=3)[2].args["text"]
     assert customer(bot, acme).grade is None
+
+
+def test_two_proposals_at_the_same_moment_leave_one_open(slack: SlackDriver, bot: Bot, acme: int) -> None:
+    views = [slack.open_modal("/followup", "grade CL2026001", user=REP) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    replies: list[Any] = []
+
+    def submit(view: dict[str, Any], grade: str) -> None:
+        barrier.wait()
+        replies.append(slack.submit(view, {"grade": grade, "annual_purchase": "250,000", "potential": "3",
+                                           "reason": "Their budget is frozen"}, user=REP))
+
+    threads = [threading.Thread(target=submit, args=(view, grade)) for view, grade in zip(views, "BC", strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert [(r.status, r.body) for r in replies] == [(200, ""), (200, "")]
+    assert sorted(r.state for r in grade_requests(bot)) == ["pending", "superseded"]
 
 
 @pytest.mark.parametrize("intruder", [REP, OTHER_REP, WEST_SUPERVISOR])

@@ -34,7 +34,10 @@ def open_request(
     session: Session, *, kind: str, subject_type: str, subject_id: int, team: TeamConfig, team_id: int,
     requester: str, payload: dict[str, Any], late: bool, now: datetime, lang: Lang,
 ) -> Opened:
-    """Open a request (replacing any open one of the same kind and subject) and queue its message."""
+    """Open a request (replacing any open one of the same kind and subject) and queue its message.
+
+    Two requests opened at once for one subject queue on a lock, so exactly one stays pending."""
+    queries.serialize_on(session=session, name=f"approval:{kind}:{subject_id}")
     superseded = queries.open_approvals(session=session, kind=kind, subject_id=subject_id)
     for old in superseded:
         queries.decide_approval(session=session, request_id=old.id, state="superseded", by=requester, at=now,
