@@ -150,6 +150,8 @@ class Customer(Base):
     last_stage: Mapped[str | None] = mapped_column(String(32))
     snoozed_until: Mapped[datetime | None]
     last_contact_at: Mapped[datetime | None]
+    # Free remarks about the customer (the spreadsheets' 备注 of the customer register).
+    notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -242,6 +244,8 @@ class FollowUp(Base):
     objection_answer: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[int | None]
     payment_delay_days: Mapped[int | None]
+    # Remarks beside the record (the follow-up record's 备注 column: "合同编号：HT2024001").
+    remarks: Mapped[str | None] = mapped_column(Text)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The Slack view or command that produced it, so a retried submission writes it once.
     request_key: Mapped[str | None] = mapped_column(String(120), unique=True)
