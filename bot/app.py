@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot.config import ConfigError, load_teams_config
-from bot.dedup import ExactlyOnceApp
+from bot.dedup import VERIFIED, ExactlyOnceApp
 from bot.runtime import Runtime
 from bot.services.cadence import recompute_all_if_policy_changed
 from bot.services.directory import sync_directory
@@ -134,7 +134,12 @@ def build_app(runtime: Runtime, *, signing_secret: str | None, executor: ThreadP
     handlers.register_all(app, runtime)
 
     @app.error
-    def unexpected(error: Exception, body: dict[str, Any]) -> None:
+    def unexpected(error: Exception, body: dict[str, Any], context: dict[str, Any]) -> None:
+        if not context.get(VERIFIED):
+            # Never answer to an address named by a body nobody vouched for (ExactlyOnceApp
+            # refuses such requests before anything runs, so this is the second lock).
+            log.error("error handling an unverified request", exc_info=error)
+            return
         report_unexpected(error, body, runtime.config.language)
 
     return app

@@ -6,11 +6,16 @@ a double submit): the same ``trigger_id`` (slash commands, clicks, view submissi
 in its own transaction and runs; a repeat waits for the first one's answer and gives it back,
 without running any listener: no second record, no second DM, never an HTTP 500. A claim whose
 process died before answering is taken over after ``STALE``.
+
+Before any of that, an HTTP request's signature is verified: an unsigned, wrongly signed, stale or
+malformed request gets 401 and nothing else (no claim, no listener, no error handler, no row, no
+outgoing request), whatever its headers hold. Socket Mode requests come over the bot's own socket.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -27,6 +32,10 @@ log = logging.getLogger(__name__)
 ANSWER_WAIT_SECONDS = 2.5
 # A first delivery that has not answered in this long died: a repeat runs it again.
 STALE = timedelta(seconds=30)
+# Set in a request's context once it is known to come from Slack (the error handler checks it).
+VERIFIED = "followup_request_verified"
+# Slack's request timestamps: Unix seconds, plain ASCII digits (int() would also take " 1_7e0", etc.).
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -48,8 +57,11 @@ class ExactlyOnceApp(App):
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if not self._authentic(req):
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        req.context[VERIFIED] = True
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
-        if key is None or not self._authentic(req):
+        if key is None:
             return super().dispatch(req)
         if self._claim(key):
             response = super().dispatch(req)
@@ -58,13 +70,23 @@ class ExactlyOnceApp(App):
         return self._first_answer(key, req)
 
     def _authentic(self, req: BoltRequest) -> bool:
-        """Only a signed request may claim anything (Socket Mode requests come over the bot's own socket)."""
-        if req.mode == "socket_mode" or self._verifier is None:
+        """Signed by Slack, and recently (Socket Mode requests come over the bot's own socket).
+
+        Never raises: any header that cannot be read, parsed or matched makes the request unverified.
+        Without a signing secret nothing over HTTP can be verified, so nothing is accepted.
+        """
+        if req.mode == "socket_mode":
             return True
-        headers = {name: values[0] for name, values in req.headers.items() if values}
+        if self._verifier is None:
+            return False
         try:
-            return self._verifier.is_valid_request(req.raw_body, headers)
-        except (ValueError, TypeError):
+            timestamp = req.headers.get("x-slack-request-timestamp", [])
+            signature = req.headers.get("x-slack-signature", [])
+            if len(timestamp) != 1 or len(signature) != 1 or not _TIMESTAMP.fullmatch(timestamp[0]):
+                return False
+            return self._verifier.is_valid(req.raw_body, timestamp[0], signature[0])
+        except Exception:  # whatever went wrong, the request is not verified
+            log.info("refused a request whose signature could not be checked", exc_info=True)
             return False
 
     def _claim(self, key: str) -> bool:
