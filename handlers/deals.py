@@ -13,6 +13,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
 from bot.services import customers, deals
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.deals import comment_modal, deal_modal
 from handlers.common import (
     Context,
@@ -62,9 +63,10 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         if recorded.deal.outcome == "won":
             revisits = ", ".join(day.isoformat() for _, day in recorded.revisits)
-            text = ctx.t("deal_recorded_won", number=recorded.number, company=recorded.company, revisits=revisits)
+            text = ctx.t("deal_recorded_won", number=escape(recorded.number), company=escape(recorded.company),
+                         revisits=revisits)
         else:
-            text = ctx.t("deal_recorded_lost", number=recorded.number, company=recorded.company)
+            text = ctx.t("deal_recorded_lost", number=escape(recorded.number), company=escape(recorded.company))
         reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
         ctx.after_ack(recorded.outbox_keys)
 

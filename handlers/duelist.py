@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,8 +14,8 @@ from bot.services import snooze
 from bot.services.duelist import due_lists
 from bot.services.followups import user_timezone
 from bot.views import ids
-from bot.views.blocks import input_block, modal, option, section
-from bot.views.duelist import due_list_message
+from bot.views.blocks import escape
+from bot.views.duelist import due_list_message, snooze_modal
 from handlers.common import (
     Context,
     customer_button,
@@ -38,22 +37,9 @@ def my_due_list(runtime: Runtime, ctx: Context, *, max_items: int = 20) -> tuple
                             max_items=max_items)
 
 
-def snooze_modal(ctx: Context, customer: Any, response_url: str | None) -> dict[str, Any]:
-    choices = [option(ctx.t(f"snooze_{c}"), c) for c in snooze.CHOICES]
-    blocks = [
-        section(f"*{customer.number}* · {customer.company}"),
-        input_block("until", ctx.t("f_snooze_for"), {"type": "radio_buttons", "action_id": "until",
-                                                      "options": choices, "initial_option": choices[0]}),
-        input_block("reason", ctx.t("reject_label"), {"type": "plain_text_input", "action_id": "reason",
-                                                       "max_length": 500}),
-    ]
-    return modal(ids.SNOOZE_VIEW, ctx.t("snooze_title"), blocks, submit=ctx.t("submit"), close=ctx.t("cancel"),
-                 private_metadata=json.dumps({"customer_id": customer.id, "response_url": response_url}))
-
-
 def register(app: App, runtime: Runtime) -> None:
     app.action(ids.SNOOZE)(customer_button(runtime, lambda ctx, client, trigger, customer, url: client.views_open(
-        trigger_id=trigger, view=snooze_modal(ctx, customer, url))))
+        trigger_id=trigger, view=snooze_modal(ctx.lang, customer=customer, response_url=url))))
 
     @app.view(ids.SNOOZE_VIEW)
     @reported
@@ -72,6 +58,6 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=field_errors(error, ctx.lang))
             return
         ack()
-        text = ctx.t("snoozed_ok", number=customer.number, company=customer.company,
+        text = ctx.t("snoozed_ok", number=escape(customer.number), company=escape(customer.company),
                      when=format_when(until, tz=tz, lang=ctx.lang))
         reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)

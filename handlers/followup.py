@@ -17,6 +17,7 @@ from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.runtime import Runtime
 from bot.services import customers, followups, pauses
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
 from handlers.common import (
     Context,
@@ -80,7 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             found = customers.search(runtime, actor, rest, limit=customers.FIND_LIMIT)
             if not found:
-                ack(text=ctx.t("customer_not_found", reference=rest), response_type="ephemeral")
+                ack(text=ctx.t("customer_not_found", reference=escape(rest)), response_type="ephemeral")
                 return
             title, blocks = match_list(ctx.lang, reference=rest, customers=found, limit=customers.FIND_LIMIT)
             ack(text=title, blocks=blocks, response_type="ephemeral")
@@ -124,7 +125,7 @@ def register(app: App, runtime: Runtime) -> None:
             if not matches:
                 unknown = word.isascii() and word.isalpha() and word.islower()
                 answer = (ctx.t("unknown_subcommand", command=commands.FOLLOWUP, word=word[:50]) if unknown
-                          else ctx.t("customer_not_found", reference=text[:100]))
+                          else ctx.t("customer_not_found", reference=escape(text[:100])))
                 ack(text=answer, response_type="ephemeral")
                 return
             if len(matches) > 1:
@@ -139,7 +140,7 @@ def register(app: App, runtime: Runtime) -> None:
         elif looks_like_number(words[0]):
             matches = customers.resolve(runtime, actor, words[0])
             if len(matches) != 1:
-                ack(text=ctx.t("customer_not_found", reference=words[0]), response_type="ephemeral")
+                ack(text=ctx.t("customer_not_found", reference=escape(words[0])), response_type="ephemeral")
                 return
             ack()
             if rest:
@@ -179,13 +180,14 @@ def register(app: App, runtime: Runtime) -> None:
         assert ctx.actor is not None
         customer, back_at = pauses.pause(runtime, actor=ctx.actor, reference=reference, reason=reason)
         tz = followups.user_timezone(runtime, ctx.actor)
-        return ctx.t("paused_ok", number=customer.number, company=customer.company, reason=customer.pause_reason,
+        return ctx.t("paused_ok", number=escape(customer.number), company=escape(customer.company),
+                     reason=escape(customer.pause_reason or ""),
                      when=format_when(back_at, tz=tz, lang=ctx.lang))
 
     def resume(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> str:
         assert ctx.actor is not None
         customer = pauses.resume(runtime, actor=ctx.actor, reference=reference)
-        return ctx.t("resumed_ok", number=customer.number, company=customer.company)
+        return ctx.t("resumed_ok", number=escape(customer.number), company=escape(customer.company))
 
     def issue(ctx: Context, client: WebClient, trigger: str, reference: str, _: str, meta: dict) -> Any:
         customer = one_customer(ctx, reference)
@@ -235,7 +237,7 @@ def register(app: App, runtime: Runtime) -> None:
                 previews[field] = None
                 continue
             parsed = reader(typed, now=now, tz=tz)
-            previews[field] = (ctx.t("date_unreadable", text=typed) if parsed is None else
+            previews[field] = (ctx.t("date_unreadable", text=escape(typed)) if parsed is None else
                                ctx.t("date_reads_as", when=format_when(parsed.when, tz=tz, lang=ctx.lang), tz=tz))
         customer = None
         if values.get("customer"):

@@ -14,6 +14,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
 from bot.services import customers, grades
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.grades import grade_modal
 from handlers.common import (
     Context,
@@ -93,7 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={"grade": user_message(error, ctx.lang)})
             return
         ack()
-        values = {"grade": proposal.grade, "number": customer.number, "company": customer.company}
+        values = {"grade": proposal.grade, "number": escape(customer.number), "company": escape(customer.company)}
         if proposed.applied:
             text = ctx.t("grade_applied", **values)
         else:

@@ -13,6 +13,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
 from bot.services import issues
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.issues import issue_modal, resolve_modal
 from handlers.common import (
     Context,
@@ -58,8 +59,8 @@ def register(app: App, runtime: Runtime) -> None:
         team = runtime.team_by_id(done.customer.team_id)
         deadline = ctx.t(f"issue_deadline_{done.issue.deadline_kind}",
                          when=format_when(done.issue.deadline_at, tz=team.timezone, lang=ctx.lang))
-        text = ctx.t("issue_reported", number=done.issue.number, customer=done.customer.number,
-                     company=done.customer.company, deadline=deadline)
+        text = ctx.t("issue_reported", number=done.issue.number, customer=escape(done.customer.number),
+                     company=escape(done.customer.company), deadline=deadline)
         reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
         ctx.after_ack(done.outbox_keys)
 

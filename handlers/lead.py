@@ -13,6 +13,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
 from bot.services import leads
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.lead import lead_modal, lead_not_saved_view, lead_saved_view, lead_saving_view
 from handlers.common import (
     Context,
@@ -95,7 +96,7 @@ def register(app: App, runtime: Runtime) -> None:
         except UserFacingError as error:
             ephemeral(respond, user_message(error, ctx.lang))
             return
-        note = ctx.t("wanted_line", reason=wanted) if wanted else None
+        note = ctx.t("wanted_line", reason=escape(wanted)) if wanted else None
         client.views_open(trigger_id=body["trigger_id"], view=lead_modal(
             ctx.lang, now=runtime.now(), draft=draft, resubmit=True, note=note,
             private_metadata=json.dumps({"customer_id": customer_id})))

@@ -16,6 +16,7 @@ from bot.services import cadence, churn, customers
 from bot.services.directory import Actor, require_decider, resolve_actor, team_language
 from bot.services.grades import parse_amount
 from bot.services.outbox import Outgoing, enqueue
+from bot.views.blocks import escape
 from bot.views.deals import deal_message
 from storage import queries
 from storage.models import Deal, DueItem
@@ -203,8 +204,8 @@ def comment(runtime: Runtime, *, actor_id: str, deal_id: int, remark: str | None
         message = Outgoing(key=f"deal:{deal.id}:comment:{now.isoformat()}", channel=channel or team.supervisor_channel,
                            text=text, blocks=blocks, method="chat.update", ts=ts)
         enqueue(session, message, now=now)
-        rep_text = t("dm_deal_comment", team_language(runtime.config, team), number=customer.number,
-                     company=customer.company, user=actor_id, comment=remark)
+        rep_text = t("dm_deal_comment", team_language(runtime.config, team), number=escape(customer.number),
+                     company=escape(customer.company), user=actor_id, comment=escape(remark))
         dm = Outgoing(key=f"deal:{deal.id}:comment-dm:{now.isoformat()}", channel=customer.owner_id, text=rep_text)
         enqueue(session, dm, now=now)
     return (message.key, dm.key)

@@ -32,7 +32,7 @@ from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
 from bot.services.isolation import isolated
 from bot.services.outbox import Outgoing, enqueue, held_for_working_time, notify_deactivated
-from bot.views.blocks import actions, button, context, header, section
+from bot.views.blocks import actions, button, context, escape, header, section
 from bot.views.duelist import due_list_message
 from bot.views.ids import LOG_FOLLOWUP
 from storage import queries
@@ -144,8 +144,8 @@ def _next_step_messages(runtime: Runtime, customer: Customer, now: datetime) -> 
     messages: list[Outgoing] = []
     if stage is not None:
         lang = _lang(runtime, team)
-        values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
-                  "step": customer.next_step or "—", "when": _when(customer.next_step_at, team, lang),
+        values = {"number": escape(customer.number), "company": escape(customer.company), "owner": customer.owner_id,
+                  "step": escape(customer.next_step or "—"), "when": _when(customer.next_step_at, team, lang),
                   "hours": int((now - customer.next_step_at).total_seconds() // 3600)}
         period = customer.next_step_at.isoformat()
         messages.append(_rep_reminder(customer, f"remind:next_step:{customer.id}:{period}",
@@ -168,7 +168,7 @@ def _first_contact_messages(runtime: Runtime, customer: Customer, now: datetime)
     limit = (t("limit_working_days", lang, days=policy.cadence.first_contact_working_days)
              if policy.cadence.first_contact_working_days else
              t("limit_hours", lang, hours=policy.cadence.first_contact_hours))
-    values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+    values = {"number": escape(customer.number), "company": escape(customer.company), "owner": customer.owner_id,
               "when": _when(deadline, team, lang), "assigned": _when(customer.created_at, team, lang),
               "limit": limit}
     messages = [_rep_reminder(customer, f"remind:first_contact:{customer.id}",
@@ -201,7 +201,7 @@ def alerts(runtime: Runtime, now: datetime) -> int:
                 continue
             lang = _lang(runtime, team)
             last = customer.last_contact_at
-            values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+            values = {"number": escape(customer.number), "company": escape(customer.company), "owner": customer.owner_id,
                       "last": _when(last, team, lang) if last else t("never", lang),
                       "days": (now - (last or customer.created_at)).days, "limit": team.policy.alerts.a_silence_days}
             messages.append(Outgoing(key=f"alert:a_silence:{customer.id}:{last.isoformat() if last else 'never'}",
@@ -218,7 +218,7 @@ def alerts(runtime: Runtime, now: datetime) -> int:
             with isolated("alerts", f"the contacts of customer {customer.id}"):
                 if not over_contacted(customer.grade, count, team.policy.alerts):
                     continue
-                values = {"number": customer.number, "company": customer.company, "owner": customer.owner_id,
+                values = {"number": escape(customer.number), "company": escape(customer.company), "owner": customer.owner_id,
                           "count": count, "month": local.strftime("%Y-%m"), "limit": team.policy.alerts.d_max_followups_per_month}
                 text = t("alert_over_contact", lang, **values)
                 period = local.strftime("%Y-%m")
@@ -234,8 +234,8 @@ def alerts(runtime: Runtime, now: datetime) -> int:
             if not objection_overdue(followup.occurred_at, now, team.policy.deadlines):
                 continue
             lang = _lang(runtime, team)
-            text = t("remind_objection", lang, number=customer.number, company=customer.company,
-                     when=_when(followup.occurred_at, team, lang), objection=(followup.objection or "")[:300],
+            text = t("remind_objection", lang, number=escape(customer.number), company=escape(customer.company),
+                     when=_when(followup.occurred_at, team, lang), objection=escape((followup.objection or "")[:300]),
                      hours=team.policy.deadlines.objection_answer_hours)
             messages.append(_rep_reminder(customer, f"remind:objection:{followup.id}", text, lang))
     return _queue(runtime, messages, now)
@@ -277,7 +277,7 @@ def weekly_digests(runtime: Runtime, now: datetime) -> int:
         attention = sorted(overdue, key=lambda c: c.next_due_at or now)[:10]
         if attention:
             blocks.append(section("\n".join(
-                t("weekly_attention_line", lang, number=c.number, company=c.company, owner=c.owner_id,
+                t("weekly_attention_line", lang, number=escape(c.number), company=escape(c.company), owner=c.owner_id,
                   when=_when(c.next_due_at or now, team, lang)) for c in attention)))
             if len(overdue) > len(attention):
                 blocks.append(context(t("due_more", lang, count=len(overdue) - len(attention))))
@@ -321,7 +321,8 @@ def issue_deadlines(runtime: Runtime, now: datetime) -> int:
             lang = _lang(runtime, team)
             policy = team.policy.issues
             text = t("escalate_issue", lang, kind=t("issue_complaint" if issue.complaint else "issue_issue", lang),
-                     number=issue.number, customer=customer.number, company=customer.company, owner=customer.owner_id,
+                     number=issue.number, customer=escape(customer.number), company=escape(customer.company),
+                     owner=customer.owner_id,
                      what=t(f"issue_what_{issue.deadline_kind}", lang), when=_when(issue.deadline_at, team, lang),
                      reported=_when(issue.reported_at, team, lang), complaint=policy.complaint_response_hours,
                      normal=policy.normal_response_hours, complex=policy.complex_solution_hours)

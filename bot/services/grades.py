@@ -21,6 +21,7 @@ from bot.services import cadence, customers
 from bot.services.approvals import decided_message, open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.views.blocks import escape
 from storage import queries
 from storage.models import ApprovalRequest, Customer, DueItem, GradeChange
 
@@ -169,8 +170,8 @@ def apply_grade_decision(session: Session, runtime: Runtime, request: ApprovalRe
                now=now, request_id=request.id)
     team = runtime.team_by_id(customer.team_id)
     lang = user_language(runtime, request.requester_id, team, session=session)
-    text = t(f"dm_grade_{request.state}", lang, number=customer.number, company=customer.company,
-             grade=proposal["grade"], user=request.decided_by, reason=request.reason or "")
+    text = t(f"dm_grade_{request.state}", lang, number=escape(customer.number), company=escape(customer.company),
+             grade=proposal["grade"], user=request.decided_by, reason=escape(request.reason or ""))
     return [Outgoing(key=f"approval:{request.id}:dm", channel=request.requester_id, text=text)]
 
 

@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.services import customers
 from bot.services.directory import Actor, resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.views.blocks import escape
 from bot.views.issues import issue_message
 from storage import queries
 from storage.models import Customer, Issue
@@ -96,8 +97,8 @@ def report(runtime: Runtime, *, actor: Actor, customer_id: int, data: IssueInput
         text, blocks = issue_message(issue=issue, customer=customer, lang=lang, tz=team.timezone)
         post = Outgoing(key=f"issue:{issue.id}:post", channel=team.supervisor_channel, text=text, blocks=blocks,
                         on_behalf_of=actor.user_id)
-        owner_text = t("issue_dm_owner", lang, number=issue.number, customer=customer.number,
-                       company=customer.company, user=actor.user_id,
+        owner_text = t("issue_dm_owner", lang, number=issue.number, customer=escape(customer.number),
+                       company=escape(customer.company), user=actor.user_id,
                        deadline=_deadline_text(issue, team, lang))
         dm = Outgoing(key=f"issue:{issue.id}:owner", channel=customer.owner_id, text=owner_text, blocks=blocks)
         enqueue(session, post, now=now)

@@ -30,6 +30,7 @@ from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
 from bot.views import ids
 from bot.views.approvals import dm_with_button
+from bot.views.blocks import escape
 from bot.views.lead import MAX_LENGTH
 from storage import queries
 from storage.models import ApprovalRequest, Contact, Customer
@@ -278,7 +279,8 @@ def _request_review(session: Session, runtime: Runtime, *, actor: Actor, custome
     )
     lang = user_language(runtime, actor.user_id, team, session=session)
     confirmation = Outgoing(key=f"approval:{opened.request.id}:submitted", channel=actor.user_id,
-                            text=t("lead_saved_dm", lang, number=customer.number, company=customer.company))
+                            text=t("lead_saved_dm", lang, number=escape(customer.number),
+                                   company=escape(customer.company)))
     enqueue(session, confirmation, now=now)
     return [opened.message_key, confirmation.key]
 
@@ -295,8 +297,8 @@ def apply_registration_decision(session: Session, runtime: Runtime, request: App
         cadence.recompute(runtime, customer)
     team = runtime.team_by_id(customer.team_id)
     lang = user_language(runtime, request.requester_id, team, session=session)
-    values = {"number": customer.number, "company": customer.company, "user": request.decided_by,
-              "reason": request.reason or ""}
+    values = {"number": escape(customer.number), "company": escape(customer.company), "user": request.decided_by,
+              "reason": escape(request.reason or "")}
     key = f"approval:{request.id}:dm"
     text = t(f"dm_{request.state}", lang, **values)
     if request.state == "needs_info":

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Lang, t
 from bot.views import ids
-from bot.views.blocks import actions, button, context, header, input_block, modal, plain, section
+from bot.views.blocks import actions, button, context, escape, header, input_block, modal, plain, section
 
 HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
 # Which decisions a kind offers, in button order.
@@ -33,7 +33,8 @@ def approval_message(
     so private fields (phone, email, budgets) never reach a channel through this builder.
     """
     title = t(HEADERS.get(kind, "review_header"), lang)
-    summary = f"*{payload.get('number', '')}* · {payload.get('company', '')}"
+    number, company = str(payload.get("number", "")), str(payload.get("company", ""))
+    summary = f"*{escape(number)}* · {escape(company)}"
     blocks: list[dict[str, Any]] = [header(title), section(summary + "\n" + t("review_by", lang, user=requester))]
     if payload.get("resubmitted"):
         blocks.append(context(t("review_resubmitted", lang)))
@@ -41,7 +42,7 @@ def approval_message(
         blocks.append(context(t("review_replaces", lang)))
     lines = []
     for label_key, value, is_key in payload.get("fields", []):
-        shown = t(value, lang) if is_key else value
+        shown = t(value, lang) if is_key else escape(str(value))
         if shown:
             lines.append(f"*{t(label_key, lang)}:* {shown}")
     if lines:
@@ -60,8 +61,9 @@ def approval_message(
                     when=format_time(decided_at, tz) if decided_at else "")
         blocks.append(context(decided))
         if reason:
-            blocks.append(section(t("wanted_line" if state == "needs_info" else "reason_line", lang, reason=reason)))
-    return f"{title}: {payload.get('number', '')} {payload.get('company', '')}", blocks
+            blocks.append(section(t("wanted_line" if state == "needs_info" else "reason_line", lang,
+                                    reason=escape(reason))))
+    return f"{title}: {escape(number)} {escape(company)}", blocks
 
 
 def reason_modal(*, request_id: int, decision: str, lang: Lang) -> dict[str, Any]:

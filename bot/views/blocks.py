@@ -12,6 +12,17 @@ def plain(text: str, limit: int | None = None) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit) if limit else text, "emoji": True}
 
 
+def escape(text: str) -> str:
+    """User text made inert in mrkdwn: Slack's three control characters as entities, so a lead named
+    ``<!channel> <http://evil.example|click>`` is shown as typed, pinging nobody and linking nowhere.
+
+    Every piece of user text put into mrkdwn (section and context text, fields, a message's ``text``
+    fallback) goes through here, once. Plain-text objects are not parsed by Slack: they take the text
+    as it is. Mentions the bot builds itself (``<@{user}>`` in the catalog) stay markup.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, TEXT_LIMIT)}
 

@@ -8,12 +8,23 @@ from typing import Any
 from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.views import ids
-from bot.views.blocks import actions, button, clip, context, header, input_block, modal, section, text_input
+from bot.views.blocks import (
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    header,
+    input_block,
+    modal,
+    section,
+    text_input,
+)
 
 
 def churn_message(*, alert: Any, customer: Any, lang: Lang, tz: str, threshold: int) -> tuple[str, list[dict]]:
     """Owner, grade, status, score and the signals that made it (points and share), last contact."""
-    title = t("churn_header", lang, number=customer.number, company=customer.company)
+    title = t("churn_header", lang, number=customer.number, company=customer.company)  # a header: plain text
     last = format_when(customer.last_contact_at, tz=tz, lang=lang) if customer.last_contact_at else t("never", lang)
     facts = t("churn_facts", lang, owner=customer.owner_id, grade=customer.grade or t("ungraded", lang),
               status=t(f"status_{customer.status}", lang), last=last, score=f"{alert.score:g}", threshold=threshold)
@@ -24,18 +35,18 @@ def churn_message(*, alert: Any, customer: Any, lang: Lang, tz: str, threshold: 
         blocks.append(context(t("churn_acknowledged_line", lang, user=alert.acknowledged_by,
                                 when=format_when(alert.acknowledged_at, tz=tz, lang=lang))))
     if alert.plan:
-        blocks.append(section(t("churn_plan_line", lang, user=alert.planned_by, plan=clip(alert.plan, 1500),
+        blocks.append(section(t("churn_plan_line", lang, user=alert.planned_by, plan=escape(clip(alert.plan, 1500)),
                                 when=format_when(alert.plan_due_at, tz=tz, lang=lang))))
     if alert.closed_at:
         blocks.append(section(t("churn_outcome_line", lang, outcome=t(f"outcome_{alert.outcome}", lang),
-                                reason=clip(alert.outcome_reason or "", 1500), user=alert.closed_by,
+                                reason=escape(clip(alert.outcome_reason or "", 1500)), user=alert.closed_by,
                                 when=format_when(alert.closed_at, tz=tz, lang=lang))))
     else:
         blocks.append(actions(f"churn_{alert.id}",
                               button(t("plan_retention", lang), ids.PLAN_RETENTION, str(alert.id), "primary"),
                               button(t("acknowledge", lang), ids.ACKNOWLEDGE, str(alert.id)),
                               button(t("mark_churned", lang), ids.MARK_CHURNED, str(alert.id), "danger")))
-    return title, blocks
+    return t("churn_header", lang, number=escape(customer.number), company=escape(customer.company)), blocks
 
 
 def plan_modal(lang: Lang, *, alert_id: int, channel: str | None, ts: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from bot.views.blocks import (
     actions,
     button,
     clip,
+    escape,
     header,
     input_block,
     modal,
@@ -22,7 +23,7 @@ from bot.views.blocks import (
 
 
 def deal_modal(lang: Lang, *, outcome: str, customer: Any, today: str, private_metadata: str) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [section(f"*{customer.number}* · {customer.company}")]
+    blocks: list[dict[str, Any]] = [section(f"*{escape(customer.number)}* · {escape(customer.company)}")]
     if outcome == "won":
         blocks += [
             text_input("contract_number", t("f_contract_number", lang), max_length=60),
@@ -57,25 +58,26 @@ def deal_modal(lang: Lang, *, outcome: str, customer: Any, today: str, private_m
 def deal_message(*, deal: Any, number: str, company: str, owner: str, lang: Lang) -> tuple[str, list[dict[str, Any]]]:
     """The review the supervisors see; the Comment button stays so a remark can be revised."""
     won = deal.outcome == "won"
-    title = t("deal_won_header" if won else "deal_lost_header", lang, number=number, company=company)
+    header_key = "deal_won_header" if won else "deal_lost_header"
+    title = t(header_key, lang, number=number, company=company)  # a header: plain text
     lines = [t("review_by", lang, user=owner), t("deal_cycle", lang, days=deal.deal_cycle_days)]
     if won:
-        lines += [t("deal_contract", lang, contract=deal.contract_number, amount=f"{deal.amount:,.2f}"),
+        lines += [t("deal_contract", lang, contract=escape(deal.contract_number), amount=f"{deal.amount:,.2f}"),
                   t("deal_signed", lang, signed=deal.signed_on.isoformat(),
                     payment=deal.expected_payment_on.isoformat() if deal.expected_payment_on else t("none", lang)),
                   t("deal_factors", lang, factors=", ".join(t(f"factor_{f}", lang) for f in deal.success_factors))]
     else:
         reasons = ", ".join(t(f"failure_{r}", lang) for r in deal.failure_reasons)
-        lines.append(t("deal_reasons", lang, reasons=reasons + (f" — {deal.failure_detail}" if deal.failure_detail
+        lines.append(t("deal_reasons", lang, reasons=reasons + (f" — {escape(deal.failure_detail)}" if deal.failure_detail
                                                                   else "")))
     if deal.improvement:
-        lines.append(t("deal_improvement", lang, text=clip(deal.improvement, 1500)))
+        lines.append(t("deal_improvement", lang, text=escape(clip(deal.improvement, 1500))))
     blocks = [header(title), section("\n".join(lines))]
     if deal.supervisor_comment:
-        blocks.append(section(t("deal_comment_line", lang, user=deal.comment_by, text=clip(deal.supervisor_comment,
-                                                                                           2000))))
+        blocks.append(section(t("deal_comment_line", lang, user=deal.comment_by, text=escape(clip(deal.supervisor_comment,
+                                                                                                  2000)))))
     blocks.append(actions(f"deal_{deal.id}", button(t("comment", lang), ids.DEAL_COMMENT, str(deal.id))))
-    return title, blocks
+    return t(header_key, lang, number=escape(number), company=escape(company)), blocks
 
 
 def comment_modal(lang: Lang, *, deal_id: int, channel: str | None, ts: str | None, current: str | None) -> dict:

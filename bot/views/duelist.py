@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from bot.domain.dates import format_when
 from bot.i18n import CATALOG, Lang, t
 from bot.services.duelist import DueEntry, DueList
+from bot.services.snooze import CHOICES
 from bot.views import ids
-from bot.views.blocks import actions, button, context, header, section
+from bot.views.blocks import actions, button, context, escape, header, input_block, modal, option, section
 
 MAX_ITEMS = 15  # two blocks an item, inside Slack's 50 blocks a message
 REVISIT_MONTHS = re.compile(r"revisit_(\d+)m")
@@ -24,7 +26,7 @@ def why(entry: DueEntry, lang: Lang) -> str:
     if revisit:  # any month the policy names, not only the ones the catalog spells out
         return t("why_revisit_months", lang, months=int(revisit.group(1)))
     key = f"why_{entry.why}"
-    return t(key if key in CATALOG else "why_other", lang, note=entry.note or "", kind=entry.why)
+    return t(key if key in CATALOG else "why_other", lang, note=escape(entry.note or ""), kind=escape(entry.why))
 
 
 def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
@@ -43,7 +45,7 @@ def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
             if shown >= max_items:
                 break
             shown += 1
-            blocks.append(section(t("due_line", lang, number=entry.number, company=entry.company,
+            blocks.append(section(t("due_line", lang, number=escape(entry.number), company=escape(entry.company),
                                     grade=entry.grade or t("ungraded", lang), status=t(f"status_{entry.status}", lang),
                                     why=why(entry, lang), when=format_when(entry.due_at, tz=tz, lang=lang)),
                                   block_id=f"due_{shown}"))
@@ -53,3 +55,17 @@ def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
     if len(due) > shown:
         blocks.append(context(t("due_more", lang, count=len(due) - shown)))
     return f"{title}: {len(due)}", blocks
+
+
+def snooze_modal(lang: Lang, *, customer: Any, response_url: str | None) -> dict[str, Any]:
+    """Snooze a due customer: for how long, and why."""
+    choices = [option(t(f"snooze_{c}", lang), c) for c in CHOICES]
+    blocks = [
+        section(f"*{escape(customer.number)}* · {escape(customer.company)}"),
+        input_block("until", t("f_snooze_for", lang), {"type": "radio_buttons", "action_id": "until",
+                                                       "options": choices, "initial_option": choices[0]}),
+        input_block("reason", t("reject_label", lang), {"type": "plain_text_input", "action_id": "reason",
+                                                        "max_length": 500}),
+    ]
+    return modal(ids.SNOOZE_VIEW, t("snooze_title", lang), blocks, submit=t("submit", lang), close=t("cancel", lang),
+                 private_metadata=json.dumps({"customer_id": customer.id, "response_url": response_url}))

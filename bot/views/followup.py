@@ -15,6 +15,7 @@ from bot.views.blocks import (
     button,
     clip,
     context,
+    escape,
     header,
     input_block,
     modal,
@@ -69,7 +70,7 @@ def followup_modal(
         customer_element["initial_option"] = customer_option(customer)
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(section(note))
+        blocks.append(section(note))  # the caller's sentence: user text in it is escaped there
     blocks += [
         input_block("customer", t("f_customer", lang), customer_element),
         select("method", METHODS, "method_", optional=False),
@@ -97,10 +98,11 @@ def confirmation(lang: Lang, *, followup: Any, customer: Any, tz: str, late_hour
                  status_before: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     method = t(f"method_{followup.method}", lang)
     head = t("edited" if edited else "logged", lang, method=method.lower() if lang == "en" else method,
-             number=customer.number, company=customer.company, when=format_when(followup.occurred_at, tz=tz, lang=lang))
+             number=escape(customer.number), company=escape(customer.company),
+             when=format_when(followup.occurred_at, tz=tz, lang=lang))
     lines = [head]
     if followup.next_step_at or followup.next_step:
-        lines.append(t("logged_next", lang, step=followup.next_step or "—",
+        lines.append(t("logged_next", lang, step=escape(followup.next_step or "—"),
                        when=when_text(followup.next_step_at, tz, lang)))
     else:
         lines.append(t("logged_no_next", lang))
@@ -115,10 +117,10 @@ def confirmation(lang: Lang, *, followup: Any, customer: Any, tz: str, late_hour
 
 
 def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int) -> tuple[str, list[dict[str, Any]]]:
-    title = t("matches", lang, reference=reference)
+    title = t("matches", lang, reference=escape(reference))
     blocks = [section(title)]
     for customer in customers[:limit]:
-        line = f"*{customer.number}* · {customer.company}\n{t(f'status_{customer.status}', lang)} · <@{customer.owner_id}>"
+        line = f"*{escape(customer.number)}* · {escape(customer.company)}\n{t(f'status_{customer.status}', lang)} · <@{customer.owner_id}>"
         blocks.append(section(line, block_id=f"match_{customer.id}",
                               accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id))))
     if len(customers) >= limit:
@@ -138,11 +140,12 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
     ]
     if customer.registration != "approved":
         facts.append(t("card_registration", lang, state=t(f"registration_{customer.registration}", lang)))
-    details = [f"*{t('f_industry', lang)}:* {customer.industry}", t("card_need", lang, need=clip(customer.need, 500))]
+    details = [f"*{t('f_industry', lang)}:* {escape(customer.industry)}",
+               t("card_need", lang, need=escape(clip(customer.need, 500)))]
     contact = customer.primary_contact
     if contact is not None:
         parts = [contact.name, contact.title, contact.phone, contact.email]
-        details.append(t("card_contact", lang, contact=" · ".join(p for p in parts if p)))
+        details.append(t("card_contact", lang, contact=escape(" · ".join(p for p in parts if p))))
     blocks: list[dict[str, Any]] = [
         header(title), {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]},
         section("\n".join(details)), section(t("card_history", lang)),
@@ -154,12 +157,12 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
         line = f"{when} · {t(f'method_{followup.method}', lang)} · <@{followup.author_id}>"
         if followup.late:
             line += f" · {t('late_mark', lang)}"
-        blocks.append(context(line + "\n" + clip(followup.notes or "", 280)))
+        blocks.append(context(line + "\n" + escape(clip(followup.notes or "", 280))))
     blocks.append(actions(f"card_{customer.id}",
                           button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id), "primary"),
                           button(t("propose_grade", lang), ids.PROPOSE_GRADE, str(customer.id)),
                           button(t("report_issue", lang), ids.REPORT_ISSUE, str(customer.id))))
-    return title, blocks
+    return f"{escape(customer.number)} · {escape(customer.company)}", blocks
 
 
 def local(at: datetime, tz: str) -> datetime:

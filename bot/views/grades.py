@@ -8,7 +8,7 @@ from bot.domain.grades import GRADES
 from bot.domain.policy import GradePolicy
 from bot.i18n import Lang, t
 from bot.views import ids
-from bot.views.blocks import context, input_block, modal, option, plain, section
+from bot.views.blocks import context, escape, input_block, modal, option, plain, section
 
 
 def grade_modal(lang: Lang, *, customer: Any, draft: dict[str, Any], suggested: str | None, policy: GradePolicy,
@@ -40,7 +40,7 @@ def grade_modal(lang: Lang, *, customer: Any, draft: dict[str, Any], suggested: 
     else:
         hint = t("grade_suggestion_pending", lang)
     blocks = [
-        section(t("grade_customer", lang, number=customer.number, company=customer.company,
+        section(t("grade_customer", lang, number=escape(customer.number), company=escape(customer.company),
                   grade=customer.grade or t("none", lang))),
         input_block("grade", t("f_grade", lang), grade, dispatch_action=True),
         input_block("annual_purchase", t("f_annual_purchase", lang), amount, dispatch_action=True),

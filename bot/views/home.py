@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.i18n import Lang, t
 from bot.services.home import HomeSummary
-from bot.views.blocks import header, section
+from bot.views.blocks import escape, header, section
 
 
 def home_view(lang: Lang, summary: HomeSummary) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def home_view(lang: Lang, summary: HomeSummary) -> dict[str, Any]:
     blocks.append(section(t("home_my_pending", lang, count=summary.my_pending)))
     if summary.to_decide is not None:
         blocks.append(section(t("home_team_pending", lang, count=summary.to_decide)))
-        listed = ", ".join(f"*{number}* {company} (<@{owner}>)" for number, company, owner in summary.in_warning)
+        listed = ", ".join(f"*{escape(number)}* {escape(company)} (<@{owner}>)"
+                           for number, company, owner in summary.in_warning)
         blocks.append(section(t("home_warning", lang, list=listed or t("none", lang))))
     return {"type": "home", "blocks": blocks}

@@ -13,6 +13,7 @@ from bot.views.blocks import (
     button,
     clip,
     context,
+    escape,
     header,
     input_block,
     modal,
@@ -28,7 +29,7 @@ def issue_modal(lang: Lang, *, customer: Any, private_metadata: str) -> dict[str
     categories = [option(t(f"issue_cat_{c}", lang), c) for c in CATEGORIES]
     severities = [option(t("severity_normal", lang), "normal"), option(t("severity_complex", lang), "complex")]
     blocks = [
-        section(f"*{customer.number}* · {customer.company}"),
+        section(f"*{escape(customer.number)}* · {escape(customer.company)}"),
         input_block("category", t("f_issue_category", lang),
                     {"type": "static_select", "action_id": "category", "options": categories}),
         input_block("complaint", t("f_issue_complaint", lang),
@@ -46,26 +47,26 @@ def issue_modal(lang: Lang, *, customer: Any, private_metadata: str) -> dict[str
 
 def issue_message(*, issue: Any, customer: Any, lang: Lang, tz: str) -> tuple[str, list[dict[str, Any]]]:
     kind = t("issue_complaint" if issue.complaint else "issue_issue", lang)
-    title = f"{kind} {issue.number}: {customer.number} · {customer.company}"
+    title = f"{kind} {issue.number}: {customer.number} · {customer.company}"  # a header: plain text
     facts = [
         t("issue_facts", lang, category=t(f"issue_cat_{issue.category}", lang),
           severity=t(f"severity_{issue.severity}", lang), owner=customer.owner_id, user=issue.reported_by),
         t(f"issue_deadline_{issue.deadline_kind}", lang, when=format_when(issue.deadline_at, tz=tz, lang=lang)),
     ]
     blocks: list[dict[str, Any]] = [header(clip(title, 150)), section("\n".join(facts)),
-                                    section(clip(issue.description, 2900))]
+                                    section(escape(clip(issue.description, 2900)))]
     if issue.responded_at:
         blocks.append(context(t("issue_responded_line", lang, user=issue.responded_by,
                                 when=format_when(issue.responded_at, tz=tz, lang=lang))))
     if issue.resolved_at:
         blocks.append(section(t("issue_resolved_line", lang, user=issue.resolved_by,
                                 when=format_when(issue.resolved_at, tz=tz, lang=lang),
-                                resolution=clip(issue.resolution or "", 1500), satisfaction=issue.satisfaction)))
+                                resolution=escape(clip(issue.resolution or "", 1500)), satisfaction=issue.satisfaction)))
     else:
         buttons = [] if issue.responded_at else [button(t("responded", lang), ids.ISSUE_RESPONDED, str(issue.id))]
         buttons.append(button(t("resolved", lang), ids.ISSUE_RESOLVED, str(issue.id), "primary"))
         blocks.append(actions(f"issue_{issue.id}", *buttons))
-    return title, blocks
+    return f"{kind} {escape(issue.number)}: {escape(customer.number)} · {escape(customer.company)}", blocks
 
 
 def resolve_modal(lang: Lang, *, issue_id: int, channel: str | None, ts: str | None) -> dict[str, Any]:

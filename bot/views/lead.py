@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.i18n import Lang, t
 from bot.views import ids
-from bot.views.blocks import input_block, modal, option, plain, section, text_input
+from bot.views.blocks import escape, input_block, modal, option, plain, section, text_input
 
 # Lengths kept well inside Slack's and our columns' limits.
 MAX_LENGTH = {
@@ -44,7 +44,7 @@ def lead_modal(
     acquired = draft.get("acquired") or now
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(section(note))
+        blocks.append(section(note))  # the caller's sentence: user text in it is escaped there
     blocks += [
         text("company"),
         text("industry"),
@@ -71,13 +71,13 @@ def lead_modal(
 
 def lead_saved_view(lang: Lang, *, number: str, company: str) -> dict[str, Any]:
     return modal("lead_saved", t("lead_saved_title", lang),
-                 [section(t("lead_saved", lang, number=number, company=company))],
+                 [section(t("lead_saved", lang, number=escape(number), company=escape(company)))],
                  submit=None, close=t("close", lang))
 
 
 def lead_saving_view(lang: Lang, *, company: str) -> dict[str, Any]:
     """What the modal shows the moment it is submitted, while the lead is numbered and stored."""
-    return modal("lead_saving", t("lead_saving_title", lang), [section(t("lead_saving", lang, company=company))],
+    return modal("lead_saving", t("lead_saving_title", lang), [section(t("lead_saving", lang, company=escape(company)))],
                  submit=None, close=t("close", lang))
 
 
