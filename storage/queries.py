@@ -12,6 +12,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -421,6 +422,18 @@ def outbox_message_by_key(*, session: Session, key: str) -> OutboxMessage | None
     return session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
 
 
+def posted_message(*, session: Session, key: str) -> tuple[str, str] | None:
+    """Where the post queued under ``key`` landed, (channel, ts), once Slack accepted it.
+
+    The message a record's buttons update is this one, whatever channel or ts a request names.
+    """
+    row = session.execute(select(OutboxMessage.channel, OutboxMessage.result_ts).where(
+        OutboxMessage.key == key, OutboxMessage.method == "chat.postMessage")).one_or_none()
+    if row is None or row.result_ts is None:
+        return None
+    return row.channel, row.result_ts
+
+
 def next_outbox_time(*, session: Session, now: datetime) -> datetime | None:
     """When the next pending message may be sent; messages another process is sending don't count."""
     return session.scalar(
@@ -826,3 +839,91 @@ def compliance(*, session: Session, scope: CustomerScope, author: str | None, si
 def customers_in_warning(*, session: Session, scope: CustomerScope, limit: int = 20) -> list[Customer]:
     return list(session.scalars(
         select(Customer).where(LIVE, scope.clause(), Customer.warning.is_(True)).order_by(Customer.number).limit(limit)))
+
+
+# Spreadsheets (import and export) ----------------------------------------------------------------
+
+
+def customers_by_numbers(*, session: Session, numbers: list[str]) -> dict[str, Customer]:
+    """Customers whose number is one of ``numbers`` (compared case-insensitively), by lower-cased number."""
+    found: dict[str, Customer] = {}
+    lowered = sorted({n.lower() for n in numbers})
+    for start in range(0, len(lowered), 500):
+        chunk = lowered[start:start + 500]
+        found |= {c.number.lower(): c for c in session.scalars(
+            select(Customer).where(func.lower(Customer.number).in_(chunk)).options(selectinload(Customer.contacts)))}
+    return found
+
+
+def customers_by_name_keys(*, session: Session, name_keys: list[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    keys = sorted(set(name_keys))
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found |= {c.name_key: c for c in session.scalars(
+            select(Customer).where(Customer.name_key.in_(chunk)).options(selectinload(Customer.contacts)))
+            if c.name_key}
+    return found
+
+
+def followup_identities(*, session: Session, customer_ids: list[int]) -> list[tuple[int, datetime, str, str | None]]:
+    """(customer, occurred_at, method, notes) of every follow-up of these customers: what identifies one."""
+    found: list[tuple[int, datetime, str, str | None]] = []
+    for start in range(0, len(customer_ids), 500):
+        chunk = customer_ids[start:start + 500]
+        found += [tuple(row) for row in session.execute(  # type: ignore[misc]
+            select(FollowUp.customer_id, FollowUp.occurred_at, FollowUp.method, FollowUp.notes)
+            .where(FollowUp.customer_id.in_(chunk)))]
+    return found
+
+
+def raise_sequence(*, session: Session, key: str, at_least: int) -> None:
+    """Move a number sequence past ``at_least`` (a number taken by hand); never moves it back."""
+    insert_ignoring_conflict(session, NumberSequence, {"key": key, "last": 0})
+    session.execute(update(NumberSequence).where(NumberSequence.key == key, NumberSequence.last < at_least)
+                    .values(last=at_least))
+
+
+def take_sequence_block(*, session: Session, key: str, count: int) -> int:
+    """Atomically take ``count`` consecutive numbers of a sequence; returns the first."""
+    insert_ignoring_conflict(session, NumberSequence, {"key": key, "last": 0})
+    last = session.execute(
+        update(NumberSequence).where(NumberSequence.key == key).values(last=NumberSequence.last + count)
+        .returning(NumberSequence.last)
+    ).scalar_one()
+    return int(last) - count + 1
+
+
+def insert_many(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """One executemany INSERT of plain rows (bulk paths: imports)."""
+    if rows:
+        session.execute(insert(model), rows)
+
+
+def insert_many_returning_ids(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT many rows and return their new ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    table: Any = model
+    result = session.execute(insert(model).returning(table.id, sort_by_parameter_order=True), rows)
+    return [row[0] for row in result]
+
+
+def customers_page(*, session: Session, after_id: int, limit: int, team_id: int | None = None,
+                   scope: CustomerScope | None = None) -> list[Customer]:
+    """Live customers in id order after ``after_id``, of one team and/or within what ``scope`` may see,
+    with their contacts (a page of an export)."""
+    query = select(Customer).where(Customer.id > after_id, LIVE).options(selectinload(Customer.contacts))
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    if scope is not None:
+        query = query.where(scope.clause())
+    return list(session.scalars(query.order_by(Customer.id).limit(limit)))
+
+
+def followups_of(*, session: Session, customer_ids: list[int]) -> list[FollowUp]:
+    """Every follow-up of these customers, each customer's in the order they happened."""
+    if not customer_ids:
+        return []
+    return list(session.scalars(select(FollowUp).where(FollowUp.customer_id.in_(customer_ids))
+                                .order_by(FollowUp.customer_id, FollowUp.occurred_at, FollowUp.id)))

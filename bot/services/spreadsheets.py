@@ -1,0 +1,1016 @@
+"""Customers and their follow-ups from and to the process's spreadsheets (PRODUCT "Spreadsheets").
+
+Import (``import_file``) reads ``.xlsx`` with openpyxl in read-only mode and ``.csv`` with the
+``csv`` module (UTF-8 with or without BOM, else GB18030, which is what "Save as CSV" in Chinese
+Excel writes), in two passes over the file so that memory stays flat as the file grows:
+
+1. **check**: every row is read and checked; customers are grouped (same customer number, or
+   same normalised company) with just what deciding them needs; owners are matched; numbers and
+   companies are compared with the database. Any problem stops the import here, before anything
+   is written, with every problem as ``row N, column C (header): what is wrong``.
+2. **write**, in one transaction: customers created or updated, contacts, status history, then
+   the file read again and the follow-ups inserted in batches (executemany). A follow-up is the
+   same as one already stored when customer, time (to the minute), method and content match, so
+   importing a file twice changes nothing the second time. ``dry_run`` does all of it and rolls
+   back.
+
+Imported customers are registered (no review: they are the team's customers already); imported
+follow-ups count as logged when they happened (they are history, not late entries); a customer
+already there keeps its owner and team (moving customers is a handover), its company name and
+everything the file leaves empty.
+
+Export (``export_file``) writes the follow-up record layout (every column import reads, one row
+a follow-up, a customer without follow-ups on a row of its own) streaming: openpyxl's write-only
+mode, or csv, page by page of customers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import string
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.config import TeamConfig
+from bot.domain import spreadsheet as sheet
+from bot.domain.cadence import CustomerFacts, next_due
+from bot.domain.followups import fold, search_text, status_after
+from bot.domain.leads import industry_code, normalize_company_name, number_parts
+from bot.runtime import Runtime
+from storage import queries
+from storage.models import AuditEntry, Contact, Customer, FollowUp, StatusChange
+from storage.queries import CustomerScope
+
+DEFAULT_TIME = time(12, 0)  # a day without a time: noon, so the day reads the same in every zone
+NEXT_STEP_TIME = time(9, 0)
+BATCH = 5_000
+EXPORT_PAGE = 500
+IMPORTER = "import"
+LIMITS = {"number": 60, "company": 200, "industry": 100, "company_size": 200, "region": 100, "contact_name": 100,
+          "contact_title": 100, "phone": 40, "email": 254}
+Progress = Callable[[int], None]
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; ``problems`` says every reason, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    followups: int = 0
+    skipped: int = 0  # rows that brought nothing new (already imported, or twice in the file)
+    layout: str = ""
+    ignored_columns: tuple[str, ...] = ()
+    dry_run: bool = False
+    changes: list[str] = field(default_factory=list)  # what was (or would be) created and updated
+
+    def summary(self) -> str:
+        verb = "Would import" if self.dry_run else "Imported"
+        return (f"{verb}: created {self.created}, updated {self.updated}, follow-ups {self.followups}, "
+                f"skipped {self.skipped}.")
+
+
+# Reading files ------------------------------------------------------------------------------------
+
+Row = tuple[int, tuple[Any, ...]]
+
+
+def detect_encoding(stream: BinaryIO) -> str:
+    """``utf-8-sig`` when the bytes are UTF-8 (BOM or not), else ``gb18030`` (a superset of GBK)."""
+    start = stream.read(3)
+    if start == codecs.BOM_UTF8:
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(start)
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    finally:
+        stream.seek(0)
+    return "utf-8-sig"
+
+
+def _csv_rows(path: Path) -> Iterator[Row]:
+    with open(path, "rb") as raw:
+        encoding = detect_encoding(raw)
+    with open(path, encoding=encoding, newline="") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        for number, cells in enumerate(csv.reader(handle, dialect), start=1):
+            yield number, tuple(cells)
+
+
+def _xlsx_rows(path: Path) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet_ in book.worksheets:
+            sheet_.reset_dimensions()  # some writers store wrong dimensions: read what is there
+            rows = enumerate(sheet_.iter_rows(values_only=True), start=1)
+            first = [(n, tuple(cells)) for n, cells in _take(rows, sheet.HEADER_SEARCH_ROWS)]
+            if sheet.find_header(first) is None:
+                continue
+            yield from first
+            for number, cells in rows:
+                yield number, tuple(cells)
+            return
+    finally:
+        book.close()
+
+
+def _take(rows: Iterator[tuple[int, Any]], count: int) -> Iterator[tuple[int, Any]]:
+    for _ in range(count):
+        item = next(rows, None)
+        if item is None:
+            return
+        yield item
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """(row number as the spreadsheet shows it, cells) of the first sheet that has a header."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    if suffix in (".csv", ".txt"):
+        return _csv_rows(path)
+    raise ImportRefused([f"{path.name}: not a spreadsheet this can read (use .xlsx or .csv)"])
+
+
+def count_rows(path: Path) -> int | None:
+    """About how many rows the file has, for a progress bar (None: unknown)."""
+    if path.suffix.lower() == ".csv":
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        total = book.worksheets[0].max_row
+        book.close()
+        return total
+    except Exception:  # noqa: BLE001 - only a progress bar's total
+        return None
+
+
+# Rows ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    """One data row as read: customer values, follow-up values, and the problems found."""
+
+    row: int
+    values: dict[str, Any]
+    problems: list[str]
+    occurred: datetime | None = None  # aware UTC
+    has_followup: bool = False
+
+
+class RowReader:
+    """Reads data rows under a header: each cell through its parser, problems with row and column."""
+
+    def __init__(self, header: sheet.Header, zone: Any) -> None:
+        self.header = header
+        self.zone = zone
+        self.year: int | None = None  # the latest year seen: "3月3日" in a row without a date of its own
+
+    def where(self, row: int, key: str) -> str:
+        index = self.header.fields[key]
+        return f"row {row}, column {sheet.column_letter(index)} ({self.header.labels[key]})"
+
+    def cell(self, cells: tuple[Any, ...], key: str) -> Any:
+        index = self.header.fields.get(key)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    def read(self, row: int, cells: tuple[Any, ...]) -> Parsed | None:
+        if all(sheet.text_of(c) is None for c in cells):
+            return None
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+
+        def take(key: str, parse: Callable[..., Any], **kwargs: Any) -> None:
+            raw = self.cell(cells, key)
+            try:
+                values[key] = parse(raw, **kwargs)
+            except sheet.BadValue as bad:
+                problems.append(f"{self.where(row, key)}: {bad}")
+
+        for key in ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
+                    "contact_title", "phone", "email", "need", "pain_points", "owner", "content", "feedback",
+                    "next_step", "notes", "customer_notes"):
+            if key in self.header.fields:
+                values[key] = sheet.text_of(self.cell(cells, key))
+                limit = LIMITS.get(key)
+                if limit and values[key] and len(values[key]) > limit:
+                    problems.append(f"{self.where(row, key)}: longer than {limit} characters")
+        take("date", self._date)
+        occurred = values.get("date")
+        if occurred is not None:
+            self.year = occurred.day.year
+        for key, parse in (("status", sheet.parse_status), ("method", sheet.parse_method),
+                           ("stage", sheet.parse_stage), ("source", sheet.parse_source),
+                           ("intent", sheet.parse_intent), ("grade", sheet.parse_grade),
+                           ("tags", sheet.parse_tags), ("annual_purchase", sheet.parse_amount),
+                           ("satisfaction", sheet.parse_satisfaction)):
+            if key in self.header.fields:
+                take(key, parse)
+        for key in ("acquired", "last_contact", "next_step_date"):
+            if key in self.header.fields:
+                take(key, self._date)
+        if not values.get("company") and not values.get("number"):
+            key = "company" if "company" in self.header.fields else "number"
+            problems.append(f"{self.where(row, key)}: the company is missing")
+        parsed = Parsed(row=row, values=values, problems=problems)
+        followup_cells = ("date", "method", "content", "stage", "feedback")
+        parsed.has_followup = self.header.layout == "followups" and any(values.get(k) for k in followup_cells)
+        if parsed.has_followup and occurred is None:
+            key = "date" if "date" in self.header.fields else next(k for k in followup_cells if k in self.header.fields)
+            if not any(p.startswith(self.where(row, key)) for p in problems):
+                problems.append(f"{self.where(row, key)}: a follow-up needs its date (跟进日期 / Date)")
+        if occurred is not None:
+            parsed.occurred = self.instant(occurred.combine(DEFAULT_TIME))
+        return parsed
+
+    def _date(self, raw: Any) -> sheet.CellDate | None:
+        return sheet.parse_date(raw, year=self.year)
+
+    def instant(self, local: datetime) -> datetime:
+        return local.replace(tzinfo=self.zone).astimezone(UTC)
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def followup_identity(customer_key: Any, occurred: datetime, method: str, content: str | None) -> int:
+    """What makes two follow-ups the same one (customer, time to the minute, method, content), hashed."""
+    text = (content or "").replace("\r\n", "\n").strip()
+    digest = hashlib.blake2b(f"{customer_key}\x1f{_minute(occurred).timestamp():.0f}\x1f{method}\x1f{text}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+# Grouping ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """One customer of the file: its latest non-empty values, contacts, history and rows."""
+
+    first_row: int
+    number: str | None = None
+    number_row: int = 0
+    name_key: str | None = None
+    values: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # key → (order, value)
+    contacts: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # (order, status or None, stage or None) of each follow-up row, to build the history in date order.
+    timeline: list[tuple[tuple[Any, ...], str | None, str | None]] = field(default_factory=list)
+    owners: dict[str, list[int]] = field(default_factory=dict)  # owner as written → rows
+    rows: int = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    def value(self, key: str) -> Any:
+        found = self.values.get(key)
+        return None if found is None else found[1]
+
+    def keep(self, key: str, order: tuple[Any, ...], value: Any) -> None:
+        if value in (None, "", []):
+            return
+        current = self.values.get(key)
+        if current is None or order >= current[0]:
+            self.values[key] = (order, value)
+
+
+CUSTOMER_KEYS = ("company", "industry", "company_size", "main_business", "region", "need", "pain_points", "source",
+                 "intent", "tags", "grade", "annual_purchase", "acquired", "last_contact", "status", "next_step",
+                 "next_step_date", "stage", "customer_notes", "notes", "owner")
+
+
+def _order(parsed: Parsed) -> tuple[Any, ...]:
+    """Rows in date order; rows without a date (a customer's current state) after every dated row."""
+    return (0, parsed.occurred, parsed.row) if parsed.occurred is not None else (1, parsed.row)
+
+
+@dataclass
+class Plan:
+    groups: list[Group]
+    header: sheet.Header
+    owners: dict[str, str]  # owner as written → user id
+    default_owner: str | None  # --owner: for rows without an owner
+    existing: dict[int, Customer]  # group index → customer already stored
+    problems: list[str]
+    rows: int = 0
+
+
+# Owners ------------------------------------------------------------------------------------------
+
+
+def team_directory(runtime: Runtime, team: TeamConfig, *, now: datetime) -> dict[str, set[str]]:
+    """Every way a team member may be written in the 负责人 column → their user ids: the user id,
+    the real name and the display name (users.info, cached for the profile's time zone and
+    language as everywhere; a failure leaves the cached real name)."""
+    members = list(dict.fromkeys([*team.supervisors, *team.reps]))
+    names: dict[str, set[str]] = {}
+
+    def add(name: str | None, user_id: str) -> None:
+        if name and name.strip():
+            names.setdefault(fold(name), set()).add(user_id)
+
+    with runtime.db.read() as session:
+        cached = queries.slack_users(session=session, user_ids=members)
+    for user_id in members:
+        add(user_id, user_id)
+        if user_id in cached:
+            add(cached[user_id].real_name, user_id)
+        if not runtime.slack.token:
+            continue
+        try:
+            user = runtime.slack.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, OSError):
+            continue
+        profile = user.get("profile") or {}
+        for name in (user.get("real_name"), profile.get("real_name"), profile.get("display_name"), user.get("name")):
+            add(name, user_id)
+        with runtime.db.write(background=True) as session:
+            queries.save_slack_user(session=session, user_id=user_id, tz=user.get("tz"), locale=user.get("locale"),
+                                    real_name=user.get("real_name"), deleted=bool(user.get("deleted")), now=now)
+    return names
+
+
+# Import -----------------------------------------------------------------------------------------
+
+
+def import_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None = None, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportResult:
+    """Check the whole file, then write it in one transaction (or, ``dry_run``, roll it back).
+
+    Raises ImportRefused with every problem when any row is wrong; nothing is written then.
+    """
+    now = runtime.now()
+    if owner is not None and owner not in (*team.supervisors, *team.reps):
+        raise ImportRefused([f"--owner {owner}: not a member of team {team.name}"])
+    plan = check_file(runtime, path, team=team, owner=owner, now=now, progress=progress)
+    if plan.problems:
+        raise ImportRefused(plan.problems)
+    result = ImportResult(layout=plan.header.layout, ignored_columns=plan.header.ignored, dry_run=dry_run)
+    with runtime.db.write() as session:
+        _write(session, runtime, plan, path, team=team, now=now, result=result, progress=progress)
+        if dry_run:
+            session.rollback()
+    return result
+
+
+def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None, now: datetime,
+               progress: Progress | None = None) -> Plan:
+    """Pass 1: read every row, group the customers, match owners, compare with the database."""
+    rows = read_rows(path)
+    first = list(_take(rows, sheet.HEADER_SEARCH_ROWS))
+    header = sheet.find_header(first)
+    if header is None:
+        raise ImportRefused([f"{path.name}: no header row found in the first {sheet.HEADER_SEARCH_ROWS} rows "
+                             "(it needs 客户名称 / Company or 客户编号 / Customer number, and at least one more column)"])
+    reader = RowReader(header, team.zone)
+    problems: list[str] = []
+    groups: list[Group] = []
+    by_number: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    count = 0
+    for number, cells in _chain(first, rows):
+        if number <= header.row:
+            continue
+        count += 1
+        if progress and count % 1000 == 0:
+            progress(1000)
+        parsed = reader.read(number, cells)
+        if parsed is None:
+            continue
+        problems.extend(parsed.problems)
+        values = parsed.values
+        customer_number = values.get("number")
+        name_key = normalize_company_name(values["company"]) if values.get("company") else None
+        if not customer_number and not name_key:
+            continue  # reported: the company is missing
+        index = by_number.get(customer_number.lower()) if customer_number else None
+        if index is None and name_key:
+            index = by_name.get(name_key)
+        if index is None:
+            index = len(groups)
+            groups.append(Group(first_row=number))
+        group = groups[index]
+        if customer_number:
+            if group.number and group.number.lower() != customer_number.lower():
+                problems.append(f"{reader.where(number, 'number')}: {values.get('company')} is {group.number} in "
+                                f"row {group.number_row}, not {customer_number}")
+            elif not group.number:
+                group.number, group.number_row = customer_number, number
+                by_number[customer_number.lower()] = index
+        if name_key:
+            other = by_name.setdefault(name_key, index)
+            if other != index:
+                problems.append(f"{reader.where(number, 'company')}: the same company as row "
+                                f"{groups[other].first_row}, under another customer number")
+            group.name_key = group.name_key or name_key
+        if header.layout == "register" and group.rows:
+            where = reader.where(number, "number" if customer_number else "company")
+            problems.append(f"{where}: the same customer as row {group.first_row}")
+        group.rows += 1
+        order = _order(parsed)
+        for key in CUSTOMER_KEYS:
+            if key == "owner" and values.get("owner"):
+                group.owners.setdefault(values["owner"], []).append(number)
+            group.keep(key, order, values.get(key))
+        if values.get("contact_name"):
+            contact = group.contacts.setdefault(values["contact_name"], {})
+            for key in ("contact_title", "phone", "email"):
+                if values.get(key):
+                    contact[key] = values[key]
+        if parsed.has_followup and parsed.occurred is not None:
+            group.timeline.append((order, values.get("status"), values.get("stage")))
+            group.first_at = min(group.first_at or parsed.occurred, parsed.occurred)
+            group.last_at = max(group.last_at or parsed.occurred, parsed.occurred)
+    if progress:
+        progress(count % 1000)
+    owners = _match_owners(runtime, team, groups, header, reader, owner=owner, now=now, problems=problems)
+    existing = _match_existing(runtime, groups, reader, problems=problems)
+    for index, group in enumerate(groups):
+        if index not in existing and not group.value("company"):
+            row = group.number_row or group.first_row
+            problems.append(f"{reader.where(row, 'company') if 'company' in header.fields else reader.where(row, 'number')}"
+                            f": the company is missing (no customer {group.number} exists)")
+    return Plan(groups=groups, header=header, owners=owners, default_owner=owner, existing=existing,
+                problems=sorted(set(problems), key=_row_of), rows=count)
+
+
+def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
+    yield from first
+    yield from rest
+
+
+def _row_of(problem: str) -> tuple[int, str]:
+    parts = problem.split(",", 1)[0].split()
+    return (int(parts[1]), problem) if len(parts) == 2 and parts[0] == "row" and parts[1].isdigit() else (0, problem)
+
+
+def _match_owners(runtime: Runtime, team: TeamConfig, groups: list[Group], header: sheet.Header, reader: RowReader,
+                  *, owner: str | None, now: datetime, problems: list[str]) -> dict[str, str]:
+    written: dict[str, list[int]] = {}
+    for group in groups:
+        for name, rows in group.owners.items():
+            written.setdefault(name, []).extend(rows)
+    directory = team_directory(runtime, team, now=now) if written else {}
+    matched: dict[str, str] = {}
+    for name, rows in written.items():
+        users = directory.get(fold(name), set())
+        if len(users) == 1:
+            matched[name] = next(iter(users))
+        elif len(users) > 1:
+            problems.append(f"{reader.where(rows[0], 'owner')}: \"{name}\" could be any of {', '.join(sorted(users))}; "
+                            "write the Slack user id")
+        elif owner is not None:
+            matched[name] = owner
+        else:
+            others = _rows_text(rows[1:])
+            problems.append(f"{reader.where(rows[0], 'owner')}: \"{name}\" is not a member of team {team.name}"
+                            f"{f' (also {others})' if others else ''}; give --owner USER_ID to assign these rows")
+    if owner is None:
+        missing = [g for g in groups if not g.owners]
+        if missing and "owner" not in header.fields:
+            problems.append(f"the file has no 负责人 / Owner column: give --owner USER_ID to assign its "
+                            f"{len(missing)} customer(s)")
+        elif missing:
+            for group in missing:
+                problems.append(f"{reader.where(group.first_row, 'owner')}: the owner is missing; fill it in or "
+                                "give --owner USER_ID")
+    return matched
+
+
+def _rows_text(rows: list[int]) -> str:
+    if not rows:
+        return ""
+    shown = ", ".join(map(str, rows[:10]))
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}"
+
+
+def _match_existing(runtime: Runtime, groups: list[Group], reader: RowReader, *,
+                    problems: list[str]) -> dict[int, Customer]:
+    """Customers already stored: same number, else same normalised company (the /lead rule)."""
+    with runtime.db.read() as session:
+        by_number = queries.customers_by_numbers(session=session, numbers=[g.number for g in groups if g.number])
+        by_name = queries.customers_by_name_keys(session=session, name_keys=[g.name_key for g in groups if g.name_key])
+        session.expunge_all()
+    existing: dict[int, Customer] = {}
+    for index, group in enumerate(groups):
+        numbered = by_number.get(group.number.lower()) if group.number else None
+        named = by_name.get(group.name_key) if group.name_key else None
+        if numbered is not None and named is not None and numbered.id != named.id:
+            problems.append(f"{reader.where(group.number_row, 'number')}: {group.number} is "
+                            f"{numbered.company}, but {group.value('company')} is already {named.number}")
+            continue
+        if named is not None and group.number and numbered is None:
+            problems.append(f"{reader.where(group.number_row, 'number')}: {group.value('company')} is already "
+                            f"customer {named.number}, not {group.number}")
+            continue
+        found = numbered or named
+        if found is not None:
+            existing[index] = found
+    return existing
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+
+def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: TeamConfig, now: datetime,
+           result: ImportResult, progress: Progress | None) -> None:
+    team_id = runtime.team_ids[team.name]
+    zone = team.zone
+    _move_sequences(session, plan, team)
+    new_groups = [i for i in range(len(plan.groups)) if i not in plan.existing]
+    numbers = _new_numbers(session, plan, new_groups, team, now)
+    derived: dict[int, dict[str, Any]] = {}
+    for index, group in enumerate(plan.groups):
+        derived[index] = _customer_values(group, plan, team=team, zone=zone, now=now)
+    ids: dict[int, int] = {}
+    # New customers, in bulk.
+    rows = []
+    for index in new_groups:
+        group, values = plan.groups[index], derived[index]
+        number = group.number or numbers[index]
+        rows.append({**values, "number": number, "team_id": team_id, "name_key": group.name_key,
+                     "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
+                     "search_text": search_text(number=number, company=values["company"],
+                                                contacts=list(group.contacts))})
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        for index, new_id in zip(new_groups[start:start + BATCH],
+                                 queries.insert_many_returning_ids(session=session, model=Customer, rows=chunk),
+                                 strict=True):
+            ids[index] = new_id
+    contacts, history, audit = [], [], []
+    for index, row in zip(new_groups, rows, strict=True):
+        group = plan.groups[index]
+        for position, (name, details) in enumerate(group.contacts.items()):
+            contacts.append({"customer_id": ids[index], "name": name, "title": details.get("contact_title"),
+                             "phone": details.get("phone"), "email": details.get("email"),
+                             "is_primary": position == 0})
+        history += _history(group, ids[index], None, row["status"], owner=row["owner_id"], now=now)
+        audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import", "entity_type": "customers",
+                      "entity_id": ids[index], "before": None,
+                      "after": {"number": row["number"], "company": row["company"], "file": path.name}})
+        result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner {row['owner_id']})")
+    result.created = len(new_groups)
+    # Customers already there: only what the file says and differs.
+    for index, customer in plan.existing.items():
+        customer = session.merge(customer, load=True)
+        ids[index] = customer.id
+        changed = _update_customer(session, customer, plan.groups[index], derived[index], now=now, history=history)
+        if changed:
+            result.updated += 1
+            result.changes.append(f"update {customer.number} {customer.company}: {', '.join(sorted(changed))}")
+            audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import_update",
+                          "entity_type": "customers", "entity_id": customer.id, "before": None,
+                          "after": {"fields": sorted(changed), "file": path.name}})
+        else:
+            result.unchanged += 1
+    for model, values in ((Contact, contacts), (StatusChange, history), (AuditEntry, audit)):
+        for start in range(0, len(values), BATCH):
+            queries.insert_many(session=session, model=model, rows=values[start:start + BATCH])
+    if plan.header.layout == "followups":
+        _write_followups(session, runtime, plan, path, ids=ids, team=team, result=result, progress=progress)
+    else:
+        result.skipped = 0
+    session.flush()
+
+
+def _move_sequences(session: Session, plan: Plan, team: TeamConfig) -> None:
+    """A customer number in the file is kept: the team's sequence moves past it."""
+    highest: dict[str, int] = {}
+    for group in plan.groups:
+        if group.number:
+            parsed = sheet_number(team, group.number)
+            if parsed is not None:
+                key, seq = parsed
+                highest[key] = max(highest.get(key, 0), seq)
+    for key, seq in highest.items():
+        queries.raise_sequence(session=session, key=key, at_least=seq)
+
+
+def sheet_number(team: TeamConfig, number: str) -> tuple[str, int] | None:
+    """The sequence key and number of a customer number written in the team's format, else None."""
+    pattern, names = "", []
+    for literal, name, _spec, _conversion in string.Formatter().parse(team.customer_number):
+        pattern += re.escape(literal)
+        if name is None:
+            continue
+        names.append(name)
+        pattern += {"year": r"(\d{4})", "seq": r"(\d+)"}.get(name, r"([A-Za-z0-9]+)")
+    match = re.fullmatch(pattern, number.strip(), re.IGNORECASE)
+    if match is None:
+        return None
+    found = dict(zip(names, match.groups(), strict=True))
+    key, _ = number_parts(team.customer_number, year=int(found.get("year", 0) or 0),
+                          region=found.get("region", "XX").upper(), industry=found.get("industry", "XX").upper())
+    return key, int(found["seq"])
+
+
+def _new_numbers(session: Session, plan: Plan, new_groups: list[int], team: TeamConfig,
+                 now: datetime) -> dict[int, str]:
+    """Numbers for new customers without one in the file, taken a block per sequence."""
+    wanted: dict[tuple[str, str], list[int]] = {}
+    year = now.astimezone(team.zone).year
+    for index in new_groups:
+        group = plan.groups[index]
+        if group.number:
+            continue
+        key, fmt = number_parts(team.customer_number, year=year, region=(group.value("region") or team.region or "XX")
+                                .upper(), industry=industry_code(group.value("industry") or "", team.industry_codes))
+        wanted.setdefault((key, fmt), []).append(index)
+    numbers: dict[int, str] = {}
+    for (key, fmt), indexes in wanted.items():
+        first = queries.take_sequence_block(session=session, key=key, count=len(indexes))
+        for offset, index in enumerate(indexes):
+            numbers[index] = fmt.format(seq=first + offset)
+    return numbers
+
+
+def _final_status(group: Group) -> str | None:
+    """The status of the customer's last row: its own 当前状态, or where its stages took it."""
+    status = group.value("status")
+    if status is not None:
+        return status
+    current = "lead"
+    for _, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+        current = explicit or status_after(current, stage) or current
+    return current if group.timeline else None
+
+
+def _customer_values(group: Group, plan: Plan, *, team: TeamConfig, zone: Any, now: datetime) -> dict[str, Any]:
+    def instant(cell: sheet.CellDate | None, default: time = DEFAULT_TIME) -> datetime | None:
+        return None if cell is None else cell.combine(default).replace(tzinfo=zone).astimezone(UTC)
+
+    owner_written = group.value("owner")
+    owner = plan.owners.get(owner_written) if owner_written else plan.default_owner
+    last_contact = max(filter(None, [group.last_at, instant(group.value("last_contact"))]), default=None)
+    next_step = group.value("next_step")
+    next_cell = group.value("next_step_date")
+    year = (group.last_at or now).astimezone(zone).year
+    next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=year)
+    next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
+               .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
+    if next_at is not None and next_at <= now:
+        next_at = None  # history: a step planned in the past is not a missed one today
+    acquired = instant(group.value("acquired")) or group.first_at or now
+    values = {
+        "company": group.value("company"), "industry": group.value("industry") or "",
+        "company_size": group.value("company_size"), "main_business": group.value("main_business"),
+        "region": group.value("region"), "need": group.value("need") or "", "pain_points": group.value("pain_points"),
+        "source": group.value("source") or "other", "intent": group.value("intent") or "medium",
+        "tags": group.value("tags") or [], "grade": group.value("grade"),
+        "annual_purchase": group.value("annual_purchase"), "acquired_at": acquired,
+        "status": _final_status(group) or "lead", "owner_id": owner or "",
+        "last_contact_at": last_contact, "last_stage": group.value("stage"), "next_step": next_step,
+        "next_step_at": next_at, "notes": group.value("customer_notes") or (
+            group.value("notes") if plan.header.layout == "register" else None),
+    }
+    facts = CustomerFacts(grade=values["grade"], status=values["status"], paused=False, assigned_at=now,
+                          last_contact_at=last_contact, last_stage=values["last_stage"], next_step_at=next_at)
+    due = next_due(facts, team.policy.cadence, tz=team.timezone, holidays=team.holidays)
+    values["next_due_at"] = due.at if due else None
+    values["due_reason"] = due.reason if due else None
+    return values
+
+
+def _history(group: Group, customer_id: int, current: str | None, final: str, *, owner: str,
+             now: datetime) -> list[dict[str, Any]]:
+    """Status history of a new customer: each change along its rows in date order, at that date."""
+    steps: list[dict[str, Any]] = []
+    status = current
+    derived = "lead"
+    for order, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+        derived = explicit or status_after(derived, stage) or derived
+        if derived != status:
+            steps.append({"customer_id": customer_id, "from_status": status, "to_status": derived,
+                          "changed_by": owner or IMPORTER, "changed_at": order[1], "reason": "import"})
+            status = derived
+    if status != final:
+        steps.append({"customer_id": customer_id, "from_status": status, "to_status": final,
+                      "changed_by": owner or IMPORTER, "changed_at": group.last_at or now, "reason": "import"})
+    return steps
+
+
+UPDATABLE = ("industry", "company_size", "main_business", "region", "need", "pain_points", "source", "intent", "tags",
+             "grade", "annual_purchase", "notes")
+
+
+def _update_customer(session: Session, customer: Customer, group: Group, values: dict[str, Any], *, now: datetime,
+                     history: list[dict[str, Any]]) -> set[str]:
+    changed: set[str] = set()
+    for name in UPDATABLE:
+        value = values.get(name)
+        if value in (None, "", []) or (name in ("source", "intent") and group.value(name) is None):
+            continue
+        current = getattr(customer, name)
+        if isinstance(value, Decimal) and current is not None:
+            current = Decimal(current)
+        if current != value:
+            setattr(customer, name, value)
+            changed.add(name)
+    if group.value("acquired") is not None and _minute(customer.acquired_at) != _minute(values["acquired_at"]):
+        customer.acquired_at = values["acquired_at"]
+        changed.add("acquired_at")
+    contacts = {c.name: c for c in customer.contacts}
+    for name, details in group.contacts.items():
+        contact = contacts.get(name)
+        if contact is None:
+            customer.contacts.append(Contact(name=name, title=details.get("contact_title"), phone=details.get("phone"),
+                                             email=details.get("email"), is_primary=not customer.contacts))
+            changed.add("contacts")
+            continue
+        for attr, key in (("title", "contact_title"), ("phone", "phone"), ("email", "email")):
+            if details.get(key) and getattr(contact, attr) != details[key]:
+                setattr(contact, attr, details[key])
+                changed.add("contacts")
+    file_last = values["last_contact_at"]
+    is_latest = customer.last_contact_at is None or file_last is None or file_last >= customer.last_contact_at
+    if values["status"] != customer.status and is_latest and (group.value("status") or group.timeline):
+        history.append({"customer_id": customer.id, "from_status": customer.status, "to_status": values["status"],
+                        "changed_by": values["owner_id"] or IMPORTER, "changed_at": file_last or now,
+                        "reason": "import"})
+        customer.status = values["status"]
+        changed.add("status")
+    if file_last is not None and (customer.last_contact_at is None or file_last > customer.last_contact_at):
+        customer.last_contact_at = file_last
+        customer.last_stage = values["last_stage"] or customer.last_stage
+        changed.add("last_contact_at")
+        if values["next_step"] and customer.next_step != values["next_step"]:
+            customer.next_step, customer.next_step_at = values["next_step"], values["next_step_at"]
+    if changed:
+        customer.search_text = search_text(number=customer.number, company=customer.company,
+                                           contacts=[c.name for c in customer.contacts])
+        customer.updated_at = now
+    return changed
+
+
+def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path, *, ids: dict[int, int],
+                     team: TeamConfig, result: ImportResult, progress: Progress | None) -> None:
+    """Pass 2: read the file again and insert its follow-ups, leaving out the ones already there."""
+    zone = team.zone
+    existing_ids = [ids[i] for i in plan.existing]
+    seen: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
+                      in queries.followup_identities(session=session, customer_ids=existing_ids)}
+    group_of: dict[str, int] = {}
+    for index, group in enumerate(plan.groups):
+        if group.number:
+            group_of["#" + group.number.lower()] = index
+        if group.name_key:
+            group_of[group.name_key] = index
+    derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
+                      if any(explicit is None for _o, explicit, _s in group.timeline)}
+    rows = read_rows(path)
+    reader = RowReader(plan.header, zone)
+    batch: list[dict[str, Any]] = []
+    count = 0
+    for number, cells in rows:
+        if number <= plan.header.row:
+            continue
+        count += 1
+        if progress and count % 1000 == 0:
+            progress(1000)
+        parsed = reader.read(number, cells)
+        if parsed is None or not parsed.has_followup or parsed.occurred is None:
+            continue
+        values = parsed.values
+        index = group_of.get("#" + values["number"].lower()) if values.get("number") else None
+        if index is None:
+            index = group_of[normalize_company_name(values["company"])]
+        customer_id = ids[index]
+        method = values.get("method") or "other"
+        identity = followup_identity(customer_id, parsed.occurred, method, values.get("content"))
+        if identity in seen:
+            result.skipped += 1
+            continue
+        seen.add(identity)
+        group = plan.groups[index]
+        author = (plan.owners.get(values.get("owner") or "") or plan.owners.get(group.value("owner") or "")
+                  or plan.default_owner or "")
+        next_cell = values.get("next_step_date")
+        local_year = parsed.occurred.astimezone(zone).year
+        next_day = next_cell.day if next_cell else sheet.leading_date(values.get("next_step"), year=local_year)
+        next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
+                   .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
+        status = values.get("status") or derived_status.get(index, {}).get(number)
+        batch.append({
+            "customer_id": customer_id, "author_id": author or IMPORTER, "occurred_at": parsed.occurred,
+            "logged_at": parsed.occurred, "method": method, "stage": values.get("stage"),
+            "notes": values.get("content"), "feedback": values.get("feedback"), "next_step": values.get("next_step"),
+            "next_step_at": next_at, "next_step_owner": (author or None) if values.get("next_step") else None,
+            "status_after": status, "satisfaction": values.get("satisfaction"), "remarks": values.get("notes"),
+            "late": False,
+        })
+        if len(batch) >= BATCH:
+            queries.insert_many(session=session, model=FollowUp, rows=batch)
+            result.followups += len(batch)
+            batch = []
+    if batch:
+        queries.insert_many(session=session, model=FollowUp, rows=batch)
+        result.followups += len(batch)
+    if progress:
+        progress(count % 1000)
+
+
+def _statuses_by_row(group: Group) -> dict[int, str]:
+    """Where the stages took a customer on each row whose 当前状态 is empty."""
+    found: dict[int, str] = {}
+    current = "lead"
+    for order, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+        current = explicit or status_after(current, stage) or current
+        found[order[-1]] = current
+    return found
+
+
+# Export -------------------------------------------------------------------------------------------
+
+
+def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: str = "en", team: TeamConfig | None = None,
+                scope: CustomerScope | None = None, progress: Progress | None = None) -> int:
+    """Write the customers (of ``team``, and/or within ``scope``) and their follow-ups; returns
+    how many customers were written.
+
+    Formula injection (CVE-2021-25960): a cell that starts with ``=``, ``+``, ``-`` or ``@`` is
+    written so that no spreadsheet runs it. In CSV it gets a leading ``'`` — the only thing every
+    spreadsheet reading CSV honours, and what import takes off again so a round trip is exact.
+    In xlsx the cell is stored as a string cell (``t="inlineStr"``, never ``<f>``) with Excel's
+    quote prefix style, so the text is shown and kept as typed, without an added character.
+    """
+    team_id = runtime.team_ids[team.name] if team is not None else None
+    headers = [sheet.header_for(key, lang) for key in sheet.EXPORT_KEYS]
+    writer = _XlsxWriter(target, headers) if fmt == "xlsx" else _CsvWriter(target, headers)
+    written = 0
+    after = 0
+    try:
+        while True:
+            with runtime.db.read() as session:
+                page = queries.customers_page(session=session, after_id=after, limit=EXPORT_PAGE, team_id=team_id,
+                                              scope=scope)
+                followups = queries.followups_of(session=session, customer_ids=[c.id for c in page])
+            if not page:
+                break
+            by_customer: dict[int, list[FollowUp]] = {}
+            for followup in followups:
+                by_customer.setdefault(followup.customer_id, []).append(followup)
+            for customer in page:
+                zone = runtime.team_by_id(customer.team_id).zone
+                base = _customer_cells(customer, lang, zone)
+                history = by_customer.get(customer.id, [])
+                for followup in history:
+                    writer.row({**base, **_followup_cells(followup, lang, zone)})
+                last_status = history[-1].status_after if history else None
+                if not history or last_status != customer.status:
+                    # The customer's current state, on a row without a date (import reads it as the last).
+                    writer.row({**base, "status": sheet.word_for(sheet.STATUS_WORDS, customer.status, lang),
+                                "next_step": customer.next_step,
+                                "next_step_date": _local(customer.next_step_at, zone)})
+                written += 1
+            if progress:
+                progress(len(page))
+            after = page[-1].id
+    finally:
+        writer.close()
+    return written
+
+
+def _local(at: datetime | None, zone: Any) -> datetime | None:
+    return None if at is None else at.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _customer_cells(customer: Customer, lang: str, zone: Any) -> dict[str, Any]:
+    contact = customer.primary_contact
+    tags = [sheet.word_for(sheet.TAG_WORDS, tag, lang) for tag in customer.tags or []]
+    return {
+        "number": customer.number, "company": customer.company, "industry": customer.industry,
+        "company_size": customer.company_size, "main_business": customer.main_business, "region": customer.region,
+        "contact_name": contact.name if contact else None, "contact_title": contact.title if contact else None,
+        "phone": contact.phone if contact else None, "email": contact.email if contact else None,
+        "need": customer.need, "pain_points": customer.pain_points,
+        "source": sheet.word_for(sheet.SOURCE_WORDS, customer.source, lang),
+        "acquired": _local(customer.acquired_at, zone),
+        "intent": sheet.word_for(sheet.INTENT_WORDS, customer.intent, lang),
+        "tags": ("、" if lang == "zh-CN" else ", ").join(t for t in tags if t) or None, "grade": customer.grade,
+        "annual_purchase": customer.annual_purchase, "owner": customer.owner_id, "customer_notes": customer.notes,
+    }
+
+
+def _followup_cells(followup: FollowUp, lang: str, zone: Any) -> dict[str, Any]:
+    return {
+        "stage": sheet.word_for(sheet.STAGE_WORDS, followup.stage, lang), "date": _local(followup.occurred_at, zone),
+        "method": sheet.word_for(sheet.METHOD_WORDS, followup.method, lang), "content": followup.notes,
+        "feedback": followup.feedback, "next_step": followup.next_step,
+        "next_step_date": _local(followup.next_step_at, zone), "satisfaction": followup.satisfaction,
+        "status": sheet.word_for(sheet.STATUS_WORDS, followup.status_after, lang), "notes": followup.remarks,
+    }
+
+
+class _CsvWriter:
+    """UTF-8 with a BOM (Excel then reads it as UTF-8), dates as ``YYYY-MM-DD HH:MM``."""
+
+    def __init__(self, target: Path | BinaryIO, headers: list[str]) -> None:
+        self._own = isinstance(target, Path | str)
+        raw: Any = open(target, "wb") if self._own else target  # noqa: SIM115 - closed in close()
+        self._raw = raw
+        self._text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._text)
+        self._csv.writerow(headers)
+
+    def row(self, cells: dict[str, Any]) -> None:
+        self._csv.writerow([self._cell(cells.get(key)) for key in sheet.EXPORT_KEYS])
+
+    @staticmethod
+    def _cell(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return sheet.formula_safe(str(value))
+
+    def close(self) -> None:
+        self._text.flush()
+        if self._own:
+            self._text.close()
+        else:
+            self._text.detach()
+
+
+class _XlsxWriter:
+    """openpyxl write-only: rows go to a temporary file as they come, memory stays flat."""
+
+    def __init__(self, target: Path | BinaryIO, headers: list[str]) -> None:
+        from openpyxl import Workbook
+
+        self._target = target
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet("Customers")
+        self._sheet.append(headers)
+
+    def row(self, cells: dict[str, Any]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        values: list[Any] = []
+        for key in sheet.EXPORT_KEYS:
+            value = cells.get(key)
+            if isinstance(value, Decimal):
+                value = float(value)
+            if isinstance(value, str) and value.startswith(sheet.FORMULA_STARTS):
+                cell = WriteOnlyCell(self._sheet, value=value)
+                cell.data_type = "s"  # text, never a formula
+                cell.quotePrefix = True
+                value = cell
+            elif isinstance(value, datetime):
+                cell = WriteOnlyCell(self._sheet, value=value)
+                cell.number_format = "yyyy-mm-dd hh:mm"
+                value = cell
+            values.append(value)
+        self._sheet.append(values)
+
+    def close(self) -> None:
+        self._book.save(self._target)
+
+
+def export_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return "xlsx"
+    if suffix == ".csv":
+        return "csv"
+    raise ValueError(f"{path.name}: export writes .xlsx or .csv")
+
+
+__all__ = ["ImportRefused", "ImportResult", "count_rows", "detect_encoding", "export_file", "export_format",
+           "import_file", "read_rows", "sheet_number", "team_directory"]
