@@ -156,8 +156,14 @@ def load_teams_config(path: Path) -> TeamsConfig:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{path}: the teams file does not exist (set FOLLOWUP_CONFIG)"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a folder, not the teams file (set FOLLOWUP_CONFIG to the file)"]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path} line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                           "save the file as UTF-8"]) from None
     return parse_teams_config(source, name=str(path))
 
 
