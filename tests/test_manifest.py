@@ -34,7 +34,8 @@ def test_socket_mode_and_interactivity_are_on() -> None:
 
 def test_scopes_cover_the_web_api_methods_the_bot_calls() -> None:
     needs = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "users_info": "users:read",
-             "views_open": "commands", "views_publish": None, "chat_postEphemeral": "chat:write"}
+             "views_open": "commands", "views_publish": None, "chat_postEphemeral": "chat:write",
+             "files_upload_v2": "files:write", "conversations_open": "im:write"}
     called = set()
     for path in [*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("handlers").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):

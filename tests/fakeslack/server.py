@@ -55,6 +55,7 @@ _JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]+$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]+$")
 _RESPONSE_PATH_RE = re.compile(r"^/response/(\d+)$")
+_UPLOAD_PATH_RE = re.compile(r"^/upload/(F[0-9A-Z]+)$")
 # Methods that take an app-level token (xapp-...) instead of the bot token.
 _APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 
@@ -167,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif (match := _RESPONSE_PATH_RE.match(parts.path)) and self.command == "POST":
             url = f"{fake.base_http_url}{parts.path}"
             reply = fake._handle_response_url(int(match.group(1)), url, body, headers)
+        elif (match := _UPLOAD_PATH_RE.match(parts.path)) and self.command == "POST":
+            reply = fake._handle_upload(match.group(1), body)
         else:
             reply = _Reply(404, {"ok": False, "error": "not_found"}, text="not_found")
         self._send(reply)
@@ -279,7 +282,10 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
+        self._file_counter = 0
         self._init_state()
 
     def _init_state(self) -> None:
@@ -294,6 +300,10 @@ class FakeSlack:
         self._injections: dict[str, list[_Injection]] = {}
         self._post_rate: tuple[float, int] | None = None
         self._buckets: dict[str, _Bucket] = {}
+        # files_upload_v2: upload URLs handed out (file id → declared name/length and the bytes
+        # received), and the files shared by files.completeUploadExternal.
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._files: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------------------------------
     # Lifecycle
@@ -385,6 +395,13 @@ class FakeSlack:
         """Open modal views by view id (a deep copy)."""
         with self._cond:
             return copy.deepcopy(self._views)
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """Files completed with files.completeUploadExternal, in order: ``id``, ``name``, ``title``,
+        ``channel`` (None: not shared), ``initial_comment`` and ``content`` (bytes) (a deep copy)."""
+        with self._cond:
+            return copy.deepcopy(self._files)
 
     @property
     def home_views(self) -> dict[str, dict[str, Any]]:
@@ -645,6 +662,21 @@ class FakeSlack:
                 reply = _Reply(e.status, dict(e.body), dict(e.headers), text=str(e.body["error"]))
             args = {**args, "_url": url}
             self._record(Call("response_url", args, headers, reply.status, copy.deepcopy(reply.body)))
+            return reply
+
+    def _handle_upload(self, file_id: str, body: bytes) -> _Reply:
+        """The upload URL of files.getUploadURLExternal: takes the bytes once, exactly as long as declared."""
+        with self._cond:
+            upload = self._uploads.get(file_id)
+            if upload is None or upload["content"] is not None:
+                reply = _Reply(404, {"ok": False, "error": "not_found"}, text="not_found")
+            elif len(body) != upload["length"]:
+                reply = _Reply(400, {"ok": False, "error": "length_mismatch"}, text="length_mismatch")
+            else:
+                upload["content"] = body
+                reply = _Reply(200, {"ok": True}, text=f"OK - {len(body)}")
+            self._record(Call("files.upload", {"file_id": file_id, "length": len(body)}, {}, reply.status,
+                              copy.deepcopy(reply.body)))
             return reply
 
     def _check_auth(self, method: str, args: dict[str, Any], headers: dict[str, str]) -> None:
@@ -1002,6 +1034,51 @@ class FakeSlack:
                 is_private=channel.startswith("G"),
             )
         return {"ok": True, "channel": info}
+
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require(args, "filename", "length")
+        try:
+            length = int(args["length"])
+        except (TypeError, ValueError):
+            raise _invalid_arguments(["length must be an integer"]) from None
+        if length < 1:
+            raise _SlackError("invalid_length")
+        self._file_counter += 1
+        file_id = f"F{self._file_counter:08d}"
+        self._uploads[file_id] = {"filename": str(args["filename"]), "length": length, "content": None}
+        return {"ok": True, "upload_url": f"{self.base_http_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require(args, "files")
+        try:
+            files = json.loads(args["files"]) if isinstance(args["files"], str) else args["files"]
+        except ValueError:
+            raise _invalid_arguments(["files must be a JSON array"]) from None
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            raise _invalid_arguments(["files must be a JSON array of objects with an id"])
+        channel = args.get("channel_id") or None
+        if args.get("channels"):
+            raise _invalid_arguments(["channels is not supported by the fake: use channel_id"])
+        if channel is not None and not (isinstance(channel, str) and _CHANNEL_RE.match(channel)):
+            raise _SlackError("invalid_channel")  # a user id is not a channel: open the DM first
+        uploads = []
+        for item in files:
+            upload = self._uploads.get(str(item["id"]))
+            if upload is None:
+                raise _SlackError("file_not_found")
+            if upload["content"] is None:
+                raise _SlackError("file_upload_not_complete")
+            uploads.append((str(item["id"]), item, upload))
+        shared = []
+        for file_id, item, upload in uploads:
+            del self._uploads[file_id]
+            record = {"id": file_id, "name": upload["filename"], "title": item.get("title") or upload["filename"],
+                      "channel": channel, "initial_comment": args.get("initial_comment") or None,
+                      "content": upload["content"]}
+            self._files.append(record)
+            shared.append({"id": file_id, "name": record["name"], "title": record["title"],
+                           "size": len(upload["content"])})
+        return {"ok": True, "files": shared}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if self.socket_mode is None:

@@ -1,0 +1,74 @@
+"""`/followup export`: an .xlsx of the customers the user may see, sent to them by DM.
+
+The command is answered at once (``started``); the file is built after the ack (``deliver``),
+streamed by openpyxl's write-only mode to a temporary file, and uploaded with
+``files_upload_v2`` into the user's DM — never into the channel the command was typed in.
+What the file contains is decided by the same scope as every other surface (``scope_of``).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import CATALOG, t
+from bot.runtime import Runtime
+from bot.services import customers, spreadsheets
+from bot.services.directory import resolve_actor, user_language
+
+log = logging.getLogger(__name__)
+SUBCOMMAND = "export"
+
+MESSAGES = {
+    "export_started": {
+        "en": "Preparing your spreadsheet of the customers you can see; it will arrive by DM in a moment.",
+        "zh-CN": "正在生成你可见客户的表格，稍后通过私信发送给你。",
+    },
+    "export_ready": {
+        "en": "Your export: {count} customer(s) with their follow-ups ({file}).",
+        "zh-CN": "你的导出：{count} 个客户及其跟进记录（{file}）。",
+    },
+    "export_failed": {
+        "en": "The export could not be sent ({error}). Nothing was shared; please try again.",
+        "zh-CN": "导出文件未能发送（{error}），未共享任何内容，请重试。",
+    },
+}
+for _key, _texts in MESSAGES.items():
+    CATALOG.setdefault(_key, _texts)
+
+
+def started(runtime: Runtime, user_id: str) -> str:
+    """The ephemeral answer to `/followup export` (the file follows by DM)."""
+    actor = resolve_actor(runtime.config, user_id)
+    return t("export_started", user_language(runtime, user_id, actor.team if actor else None))
+
+
+def deliver(runtime: Runtime, client: WebClient, user_id: str) -> str | None:
+    """Build the user's export and upload it into their DM; returns the file id (None: nothing sent)."""
+    actor = resolve_actor(runtime.config, user_id)
+    if actor is None:
+        return None
+    lang = user_language(runtime, user_id, actor.team)
+    scope = customers.scope_of(runtime, actor)
+    stamp = runtime.now().astimezone(actor.team.zone if actor.team else None).strftime("%Y-%m-%d")
+    name = f"customers-{stamp}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="followup-export-") as folder:
+        path = Path(folder) / name
+        count = spreadsheets.export_file(runtime, path, fmt="xlsx", lang=lang, scope=scope)
+        try:
+            channel = client.conversations_open(users=user_id)["channel"]["id"]
+            response = client.files_upload_v2(file=str(path), filename=name, title=name, channel=channel,
+                                              initial_comment=t("export_ready", lang, count=count, file=name))
+        except SlackApiError as error:
+            reason = error.response.get("error") or "error"
+            log.warning("export for %s not delivered: %s", user_id, reason)
+            try:
+                client.chat_postMessage(channel=user_id, text=t("export_failed", lang, error=reason))
+            except SlackApiError:
+                log.warning("could not tell %s that the export failed", user_id)
+            return None
+    return str(response["file"]["id"])
