@@ -13,13 +13,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.domain.dates import format_when
 from bot.errors import AlreadyDecided, InvalidInput, UserFacingError
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
 from bot.services import customers
 from bot.services.directory import Actor, refresh_user, resolve_actor, user_language
 from bot.services.outbox import deliver_keys
-from bot.views.approvals import format_time
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def user_message(error: Exception, lang: Lang, tz: str = "UTC") -> str:
     """The sentence a user sees for an expected failure."""
     if isinstance(error, AlreadyDecided):
         return t("already_decided", lang, decision=t(f"decision_{error.state}", lang), user=error.decided_by,
-                 when=format_time(error.decided_at, tz) if error.decided_at else "")
+                 when=format_when(error.decided_at, tz=tz, lang=lang) if error.decided_at else "")
     if isinstance(error, UserFacingError):
         return t(error.key, lang, **error.values)
     raise error

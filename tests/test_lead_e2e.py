@@ -76,7 +76,7 @@ def test_lead_from_command_to_approval(slack: SlackDriver, bot: Bot) -> None:
     update = slack.fake.wait_for("chat.update")[0].args
     assert update["ts"] == posted["ts"] and update["channel"] == "C0EAST"
     decided = str(update["blocks"])
-    assert "Approved" in decided and SUPERVISOR in decided and "2026-11-23 10:00" in decided
+    assert "Approved" in decided and SUPERVISOR in decided and "Mon 23 Nov 2026, 10:00" in decided
     assert not [b for b in update["blocks"] if b["type"] == "actions"]
     dm = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and "approved" in a["text"])
     assert "CL2026001" in dm[0].args["text"]

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from bot.domain.policy import ChurnPolicy
 
-SIGNALS = ("silence", "frequency_drop", "low_satisfaction", "complaints", "payment_delay", "competitor")
-
 
 @dataclass(frozen=True)
 class Signals:
@@ -77,11 +75,6 @@ def churn_score(signals: Signals, policy: ChurnPolicy) -> Score:
         for name, value in sorted(points.items(), key=lambda item: -item[1]) if value > 0
     )
     return Score(total=total, contributions=contributions)
-
-
-def mentions_competitor(text: str, keywords: tuple[str, ...]) -> bool:
-    folded = text.casefold()
-    return any(keyword.casefold() in folded for keyword in keywords)
 
 
 def _clamp(value: float) -> float:

@@ -86,6 +86,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.relativedelta import relativedelta
+
 __all__ = ["MAX_PHRASE_LENGTH", "ParsedDate", "format_when", "parse_when"]
 
 log = logging.getLogger(__name__)
@@ -225,13 +227,6 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-def _add_months(d: date, months: int) -> date:
-    index = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _month_of(d: date, months: int) -> tuple[int, int]:
@@ -513,7 +508,7 @@ def _step(ctx: _Context, unit: str, n: int) -> tuple[_Placer, bool]:
     elif unit == "week":
         day = ctx.today + timedelta(weeks=n)
     else:
-        day = _add_months(ctx.today, n if unit == "month" else 12 * n)
+        day = ctx.today + relativedelta(months=n if unit == "month" else 12 * n)
     return (lambda time: _place(day, time, ctx)), False
 
 
@@ -693,13 +688,13 @@ def _take_relative_date(sc: _Scanner, ctx: _Context) -> _DateSpec | None:
         sign = 1 if m["pre"] == "next" else -1
         if m["u"] == "week":
             return _fixed(today + timedelta(weeks=sign))
-        return _fixed(_add_months(today, sign * (1 if m["u"] == "month" else 12)))
+        return _fixed(today + relativedelta(months=sign * (1 if m["u"] == "month" else 12)))
     if m := sc.take(_ZH_REL_WEEK):
         return _fixed(today + timedelta(weeks=_ZH_PREFIX_WEEKS[_zh_prefix(m["pre"]) or ""]))
     if m := sc.take(_ZH_REL_MONTH):
-        return _fixed(_add_months(today, 1 if _zh_prefix(m["pre"]) == "下" else -1))
+        return _fixed(today + relativedelta(months=1 if _zh_prefix(m["pre"]) == "下" else -1))
     if m := sc.take(_ZH_REL_YEAR):
-        return _fixed(_add_months(today, 12 * {"明": 1, "后": 2, "去": -1, "前": -2}[m["pre"]]))
+        return _fixed(today + relativedelta(years={"明": 1, "后": 2, "去": -1, "前": -2}[m["pre"]]))
     return None
 
 

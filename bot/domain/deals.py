@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.calendar import add_months, add_working_days
+from dateutil.relativedelta import relativedelta
+
+from bot.domain.calendar import add_working_days
 from bot.domain.policy import AfterSalesPolicy
 
 SUCCESS_FACTORS = ("need_match", "price_advantage", "decision_chain", "customised_solution", "relationship", "other")
@@ -19,6 +21,6 @@ def deal_cycle_days(acquired_on: date, closed_on: date) -> int:
 def after_sales_schedule(delivered_on: date, *, country: str | None, policy: AfterSalesPolicy) -> list[tuple[str, date]]:
     """Revisit within N working days of delivery, then at 1 and 3 months, and a half-year review."""
     visits = [("revisit_first", add_working_days(delivered_on, policy.first_revisit_working_days, country))]
-    visits += [(f"revisit_{m}m", add_months(delivered_on, m)) for m in policy.revisit_months]
-    visits.append(("review_half_year", add_months(delivered_on, policy.review_months)))
+    visits += [(f"revisit_{m}m", delivered_on + relativedelta(months=m)) for m in policy.revisit_months]
+    visits.append(("review_half_year", delivered_on + relativedelta(months=policy.review_months)))
     return visits

@@ -30,6 +30,10 @@ STAGE_STATUS = {
     "closing": "intent_confirmed",
     "after_sales": "maintaining",
 }
+# Longest text per field of the Log follow-up form (and of quick entry's notes).
+TEXT_LIMITS = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
+               "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
+               "next_step_date": 100, "payment_delay_days": 5}
 NUMBER_PATTERN = re.compile(r"^[A-Za-z]{1,6}[-_]?[A-Za-z0-9]*\d{3,}(?:-\d+)?$|^[A-Z]{1,4}(?:-[A-Z0-9]{1,6}){1,3}-\d{3,}$")
 
 

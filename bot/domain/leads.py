@@ -7,6 +7,21 @@ import string
 import unicodedata
 from datetime import datetime, timedelta
 
+# The New lead form in the modal's order: each field and its longest text (None: a choice, a time, tags).
+LEAD_FIELDS: dict[str, int | None] = {
+    "company": 200, "industry": 100, "company_size": 200, "main_business": 2000, "contact_name": 100,
+    "contact_title": 100, "phone": 40, "email": 254, "need": 2000, "pain_points": 2000, "source": None,
+    "acquired": None, "intent": None, "tags": None, "region": 100,
+}
+REQUIRED = ("company", "industry", "contact_name", "need", "source", "acquired", "intent")
+TEXT_LIMITS = {field: limit for field, limit in LEAD_FIELDS.items() if limit is not None}
+# Fields kept on the primary contact (by the contact's attribute); ``acquired`` is the customer's ``acquired_at``.
+CONTACT_FIELDS = {"contact_name": "name", "contact_title": "title", "phone": "phone", "email": "email"}
+CUSTOMER_FIELDS = tuple(field for field in LEAD_FIELDS if field not in CONTACT_FIELDS and field != "acquired")
+SOURCES = ("trade_show", "website", "association", "customer_referral", "cold_call", "partner", "other")
+INTENTS = ("high", "medium", "low")
+TAGS = ("high_intent", "price_sensitive", "technical", "long_term")
+
 # Longest first, so "co., ltd." goes before "ltd".
 COMPANY_SUFFIXES = sorted(
     [

@@ -8,9 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
-from bot.domain.calendar import add_months
 from bot.domain.churn import Score, Signals, churn_score
 from bot.domain.dates import format_when
 from bot.errors import InvalidInput, NotAuthorized, NotFound
@@ -240,7 +240,7 @@ def repurchase_items(runtime: Runtime, now: datetime) -> int:
             policy = team.policy.repurchase
             if satisfaction is None or satisfaction < policy.min_satisfaction:
                 continue
-            ends = deal.contract_ends_on or add_months(deal.signed_on or deal.closed_on, policy.contract_months)
+            ends = deal.contract_ends_on or (deal.signed_on or deal.closed_on) + relativedelta(months=policy.contract_months)
             zone = ZoneInfo(team.timezone)
             today = now.astimezone(zone).date()
             starts = ends - timedelta(days=policy.days_before_end)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 from bot.config import TeamConfig
 from bot.domain.cadence import (
     deadline_stage,
@@ -23,7 +25,7 @@ from bot.domain.cadence import (
     objection_overdue,
     over_contacted,
 )
-from bot.domain.calendar import add_months, is_working_day
+from bot.domain.calendar import is_working_day
 from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
@@ -298,7 +300,7 @@ def reactivations(runtime: Runtime, now: datetime) -> int:
         for item, customer in queries.due_reactivations(session=session, now=now):
             team = runtime.team_by_id(customer.team_id)
             zone = ZoneInfo(team.timezone)
-            nxt = add_months(item.due_at.astimezone(zone).date(), team.policy.cadence.paused_reactivation_months)
+            nxt = item.due_at.astimezone(zone).date() + relativedelta(months=team.policy.cadence.paused_reactivation_months)
             due = datetime.combine(nxt, time(9, 0), zone)
             created += queries.insert_ignoring_conflict(session, DueItem, {
                 "key": f"reactivation:{customer.id}:{nxt.isoformat()}", "customer_id": customer.id,

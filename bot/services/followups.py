@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import ParsedDate, parse_when
-from bot.domain.followups import METHODS, STAGE_FIELDS, STAGES, fold, is_past, parse_quick_entry, status_after
+from bot.domain.followups import (
+    METHODS,
+    STAGE_FIELDS,
+    STAGES,
+    TEXT_LIMITS,
+    fold,
+    is_past,
+    parse_quick_entry,
+    status_after,
+)
 from bot.domain.leads import is_late
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.runtime import Runtime
@@ -18,9 +27,6 @@ from bot.services.directory import Actor, refresh_user
 from storage import queries
 from storage.models import Customer, FollowUp
 
-TEXT_LIMITS = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
-               "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
-               "next_step_date": 100, "payment_delay_days": 5}
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STEP_DONE_WINDOW = timedelta(hours=24)
 Errors = dict[str, tuple[str, dict[str, Any]]]

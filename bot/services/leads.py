@@ -14,6 +14,13 @@ from sqlalchemy.orm import Session
 from bot.config import TeamConfig
 from bot.domain.followups import search_text
 from bot.domain.leads import (
+    CONTACT_FIELDS,
+    CUSTOMER_FIELDS,
+    INTENTS,
+    REQUIRED,
+    SOURCES,
+    TAGS,
+    TEXT_LIMITS,
     industry_code,
     is_late,
     is_valid_email,
@@ -31,11 +38,9 @@ from bot.services.outbox import Outgoing, enqueue
 from bot.views import ids
 from bot.views.approvals import dm_with_button
 from bot.views.blocks import escape
-from bot.views.lead import MAX_LENGTH
 from storage import queries
 from storage.models import ApprovalRequest, Contact, Customer
 
-REQUIRED = ("company", "industry", "contact_name", "need", "source", "acquired", "intent")
 CLOCK_SKEW = timedelta(minutes=1)
 
 
@@ -76,7 +81,7 @@ def parse_lead_form(values: dict[str, Any], *, now: datetime) -> LeadInput:
     for field in REQUIRED:
         if clean.get(field) in (None, []):
             errors[field] = ("err_required", {})
-    for field, limit in MAX_LENGTH.items():
+    for field, limit in TEXT_LIMITS.items():
         if isinstance(clean.get(field), str) and len(clean[field]) > limit:
             errors[field] = ("err_too_long", {"limit": limit})
     if not clean.get("phone") and not clean.get("email"):
@@ -85,11 +90,11 @@ def parse_lead_form(values: dict[str, Any], *, now: datetime) -> LeadInput:
         errors["phone"] = ("err_phone", {})
     if clean.get("email") and "email" not in errors and not is_valid_email(clean["email"]):
         errors["email"] = ("err_email", {})
-    if clean.get("source") is not None and clean["source"] not in ids.SOURCES:
+    if clean.get("source") is not None and clean["source"] not in SOURCES:
         errors["source"] = ("err_required", {})
-    if clean.get("intent") is not None and clean["intent"] not in ids.INTENTS:
+    if clean.get("intent") is not None and clean["intent"] not in INTENTS:
         errors["intent"] = ("err_required", {})
-    clean["tags"] = [tag for tag in clean.get("tags") or [] if tag in ids.TAGS]
+    clean["tags"] = [tag for tag in clean.get("tags") or [] if tag in TAGS]
     if clean.get("acquired") is not None:
         acquired = datetime.fromtimestamp(int(clean["acquired"]), UTC)
         if acquired > now + CLOCK_SKEW:
@@ -235,12 +240,7 @@ def _completed_customer(session: Session, *, actor: Actor, customer_id: int, lea
 
 
 def _customer_fields(lead: LeadInput) -> dict[str, Any]:
-    return {
-        "company": lead.company, "industry": lead.industry, "company_size": lead.company_size,
-        "main_business": lead.main_business, "need": lead.need, "pain_points": lead.pain_points,
-        "acquired_at": lead.acquired, "source": lead.source, "intent": lead.intent, "tags": lead.tags,
-        "region": lead.region,
-    }
+    return {**{field: getattr(lead, field) for field in CUSTOMER_FIELDS}, "acquired_at": lead.acquired}
 
 
 def _contact(lead: LeadInput) -> Contact:
@@ -311,14 +311,10 @@ def apply_registration_decision(session: Session, runtime: Runtime, request: App
 def draft_of(customer: Customer) -> dict[str, Any]:
     """The lead as the New lead modal shows it, to complete after Needs info."""
     contact = customer.primary_contact
-    return {
-        "company": customer.company, "industry": customer.industry, "company_size": customer.company_size,
-        "main_business": customer.main_business, "contact_name": contact.name if contact else None,
-        "contact_title": contact.title if contact else None, "phone": contact.phone if contact else None,
-        "email": contact.email if contact else None, "need": customer.need, "pain_points": customer.pain_points,
-        "source": customer.source, "acquired": customer.acquired_at, "intent": customer.intent,
-        "tags": customer.tags, "region": customer.region,
-    }
+    draft = {field: getattr(customer, field) for field in CUSTOMER_FIELDS}
+    draft.update({field: getattr(contact, attribute) if contact else None
+                  for field, attribute in CONTACT_FIELDS.items()})
+    return {**draft, "acquired": customer.acquired_at}
 
 
 def lead_to_complete(runtime: Runtime, *, actor: Actor, customer_id: int) -> tuple[dict[str, Any], str | None]:

@@ -6,7 +6,8 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import add_months
+from dateutil.relativedelta import relativedelta
+
 from bot.errors import InvalidInput, NotFound
 from bot.runtime import Runtime
 from bot.services import cadence, customers
@@ -28,7 +29,7 @@ def pause(runtime: Runtime, *, actor: Actor, reference: str, reason: str) -> tup
         assert customer is not None
         team = runtime.team_by_id(customer.team_id)
         zone = ZoneInfo(team.timezone)
-        back_on = add_months(now.astimezone(zone).date(), team.policy.cadence.paused_reactivation_months)
+        back_on = now.astimezone(zone).date() + relativedelta(months=team.policy.cadence.paused_reactivation_months)
         back_at = datetime.combine(back_on, time(9, 0), zone)
         customer.paused, customer.pause_reason, customer.paused_at = True, reason.strip()[:2000], now
         cadence.recompute(runtime, customer)

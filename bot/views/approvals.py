@@ -5,21 +5,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.views import ids
-from bot.views.blocks import actions, button, context, escape, header, input_block, modal, plain, section
+from bot.views.blocks import actions, button, context, escape, header, input_block, modal, section
 
 HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
 # Which decisions a kind offers, in button order.
 DECISIONS = {"registration": ("approved", "needs_info", "rejected"), "grade": ("approved", "rejected")}
 BUTTONS = {"approved": (ids.APPROVE, "approve", "primary"), "needs_info": (ids.NEEDS_INFO, "needs_info", None),
            "rejected": (ids.REJECT, "reject", "danger")}
-
-
-def format_time(at: datetime, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def approval_message(
@@ -58,7 +54,7 @@ def approval_message(
     else:
         decision = t(f"decision_{state}", lang)
         decided = t("decided_line", lang, decision_cap=decision[:1].upper() + decision[1:], user=decided_by,
-                    when=format_time(decided_at, tz) if decided_at else "")
+                    when=format_when(decided_at, tz=tz, lang=lang) if decided_at else "")
         blocks.append(context(decided))
         if reason:
             blocks.append(section(t("wanted_line" if state == "needs_info" else "reason_line", lang,
@@ -78,6 +74,3 @@ def reason_modal(*, request_id: int, decision: str, lang: Lang) -> dict[str, Any
 
 def dm_with_button(text: str, *, button_text: str, action_id: str, value: str) -> list[dict[str, Any]]:
     return [section(text), actions(f"{action_id}_{value}", button(button_text, action_id, value, "primary"))]
-
-
-__all__ = ["approval_message", "reason_modal", "dm_with_button", "plain"]

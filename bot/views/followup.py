@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.dates import format_when
-from bot.domain.followups import METHODS, STAGE_FIELDS, STAGES
+from bot.domain.followups import METHODS, STAGE_FIELDS, STAGES, TEXT_LIMITS
 from bot.i18n import Lang, t
 from bot.views import ids
 from bot.views.blocks import (
@@ -25,9 +24,6 @@ from bot.views.blocks import (
 )
 
 MULTILINE = {"notes", "feedback", "decision_makers", "objection", "objection_answer"}
-MAX_LENGTH = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
-              "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
-              "next_step_date": 100, "payment_delay_days": 5}
 
 
 def customer_option(customer: Any) -> dict[str, Any]:
@@ -47,9 +43,9 @@ def followup_modal(
 
     def text(field: str, *, optional: bool = True, placeholder: str | None = None, dispatch: bool = False) -> dict:
         element: dict[str, Any] = {"type": "plain_text_input", "action_id": ids.FU_PREFIX + field,
-                                   "multiline": field in MULTILINE, "max_length": MAX_LENGTH[field]}
+                                   "multiline": field in MULTILINE, "max_length": TEXT_LIMITS[field]}
         if draft.get(field):
-            element["initial_value"] = str(draft[field])[: MAX_LENGTH[field]]
+            element["initial_value"] = str(draft[field])[: TEXT_LIMITS[field]]
         if placeholder:
             element["placeholder"] = plain(placeholder, 150)
         if dispatch:
@@ -163,7 +159,3 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
                           button(t("propose_grade", lang), ids.PROPOSE_GRADE, str(customer.id)),
                           button(t("report_issue", lang), ids.REPORT_ISSUE, str(customer.id))))
     return f"{escape(customer.number)} · {escape(customer.company)}", blocks
-
-
-def local(at: datetime, tz: str) -> datetime:
-    return at.astimezone(ZoneInfo(tz))

@@ -13,14 +13,7 @@ COMPLETE_LEAD = "lead_complete"
 # Blocks of the decision-reason modal
 REASON_BLOCK = "reason"
 
-# Fields of the New lead modal: block id = action id = field name
-LEAD_FIELDS = (
-    "company", "industry", "company_size", "main_business", "contact_name", "contact_title", "phone",
-    "email", "need", "pain_points", "source", "acquired", "intent", "tags", "region",
-)
-SOURCES = ("trade_show", "website", "association", "customer_referral", "cold_call", "partner", "other")
-INTENTS = ("high", "medium", "low")
-TAGS = ("high_intent", "price_sensitive", "technical", "long_term")
+# Fields of the New lead modal: block id = action id = field name (bot.domain.leads.LEAD_FIELDS)
 
 # Log follow-up modal
 FOLLOWUP_VIEW = "followup"

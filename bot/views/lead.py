@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.leads import INTENTS, REQUIRED, SOURCES, TAGS, TEXT_LIMITS
 from bot.i18n import Lang, t
 from bot.views import ids
 from bot.views.blocks import escape, input_block, modal, option, plain, section, text_input
-
-# Lengths kept well inside Slack's and our columns' limits.
-MAX_LENGTH = {
-    "company": 200, "industry": 100, "company_size": 200, "main_business": 2000, "contact_name": 100,
-    "contact_title": 100, "phone": 40, "email": 254, "need": 2000, "pain_points": 2000, "region": 100,
-}
 
 
 def lead_modal(
@@ -23,22 +18,22 @@ def lead_modal(
     """The New lead modal; ``draft`` prefills fields (a company from `/lead Acme`, or a lead to complete)."""
     draft = draft or {}
 
-    def text(field: str, *, optional: bool = False, multiline: bool = False, hint: str | None = None) -> dict:
-        return text_input(field, t(f"f_{field}", lang), optional=optional, multiline=multiline,
-                          max_length=MAX_LENGTH[field], initial=draft.get(field), hint=hint)
+    def text(field: str, *, multiline: bool = False, hint: str | None = None) -> dict:
+        return text_input(field, t(f"f_{field}", lang), optional=field not in REQUIRED, multiline=multiline,
+                          max_length=TEXT_LIMITS[field], initial=draft.get(field), hint=hint)
 
-    source_options = [option(t(f"source_{s}", lang), s) for s in ids.SOURCES]
+    source_options = [option(t(f"source_{s}", lang), s) for s in SOURCES]
     source: dict[str, Any] = {"type": "static_select", "action_id": "source", "options": source_options,
                               "placeholder": plain(t("f_source", lang), 150)}
-    if draft.get("source") in ids.SOURCES:
-        source["initial_option"] = source_options[ids.SOURCES.index(draft["source"])]
-    intent_options = [option(t(f"intent_{i}", lang), i) for i in ids.INTENTS]
+    if draft.get("source") in SOURCES:
+        source["initial_option"] = source_options[SOURCES.index(draft["source"])]
+    intent_options = [option(t(f"intent_{i}", lang), i) for i in INTENTS]
     intent: dict[str, Any] = {"type": "radio_buttons", "action_id": "intent", "options": intent_options}
-    if draft.get("intent") in ids.INTENTS:
-        intent["initial_option"] = intent_options[ids.INTENTS.index(draft["intent"])]
-    tag_options = [option(t(f"tag_{tag}", lang), tag) for tag in ids.TAGS]
+    if draft.get("intent") in INTENTS:
+        intent["initial_option"] = intent_options[INTENTS.index(draft["intent"])]
+    tag_options = [option(t(f"tag_{tag}", lang), tag) for tag in TAGS]
     tags: dict[str, Any] = {"type": "checkboxes", "action_id": "tags", "options": tag_options}
-    chosen = [tag_options[ids.TAGS.index(tag)] for tag in draft.get("tags") or [] if tag in ids.TAGS]
+    chosen = [tag_options[TAGS.index(tag)] for tag in draft.get("tags") or [] if tag in TAGS]
     if chosen:
         tags["initial_options"] = chosen
     acquired = draft.get("acquired") or now
@@ -48,21 +43,21 @@ def lead_modal(
     blocks += [
         text("company"),
         text("industry"),
-        text("company_size", optional=True, hint=t("f_company_size_hint", lang)),
-        text("main_business", optional=True, multiline=True),
+        text("company_size", hint=t("f_company_size_hint", lang)),
+        text("main_business", multiline=True),
         text("contact_name"),
-        text("contact_title", optional=True),
-        text("phone", optional=True, hint=t("contact_hint", lang)),
-        text("email", optional=True),
+        text("contact_title"),
+        text("phone", hint=t("contact_hint", lang)),
+        text("email"),
         text("need", multiline=True),
-        text("pain_points", optional=True, multiline=True),
+        text("pain_points", multiline=True),
         input_block("source", t("f_source", lang), source),
         input_block("acquired", t("f_acquired", lang),
                     {"type": "datetimepicker", "action_id": "acquired", "initial_date_time": int(acquired.timestamp())},
                     hint=t("f_acquired_hint", lang)),
         input_block("intent", t("f_intent", lang), intent),
-        input_block("tags", t("f_tags", lang), tags, optional=True),
-        text("region", optional=True),
+        input_block("tags", t("f_tags", lang), tags, optional="tags" not in REQUIRED),
+        text("region"),
     ]
     title = t("lead_resubmit_title" if resubmit else "lead_title", lang)
     return modal(ids.LEAD_VIEW, title, blocks, submit=t("submit", lang), close=t("cancel", lang),

@@ -9,6 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.leads import (
+    LEAD_FIELDS,
+    REQUIRED,
+    TEXT_LIMITS,
     industry_code,
     is_late,
     is_valid_email,
@@ -106,3 +109,17 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 @pytest.mark.parametrize(("hours_ago", "late"), [(0, False), (23.99, False), (24, False), (24.01, True), (72, True)])
 def test_the_24_hour_rule(hours_ago: float, late: bool) -> None:
     assert is_late(start=NOW - timedelta(hours=hours_ago), done=NOW, hours=24) is late
+
+
+def test_the_lead_fields_are_stated_once() -> None:
+    """The form, its limits, what is required and the parsed lead all follow ``LEAD_FIELDS``."""
+    from bot.services.leads import LeadInput
+    from bot.views.lead import lead_modal
+
+    assert list(LeadInput.model_fields) == list(LEAD_FIELDS)
+    modal = lead_modal("en", now=datetime(2026, 11, 23, tzinfo=UTC))
+    inputs = [block for block in modal["blocks"] if block["type"] == "input"]
+    assert [block["block_id"] for block in inputs] == list(LEAD_FIELDS)
+    assert {block["block_id"] for block in inputs if not block["optional"]} == set(REQUIRED)
+    assert {block["block_id"]: block["element"]["max_length"] for block in inputs
+            if block["element"]["type"] == "plain_text_input"} == TEXT_LIMITS
