@@ -159,3 +159,12 @@ def test_a_teams_file_that_is_not_utf8(tmp_path: Path) -> None:
     checked = run("check-config", env={"FOLLOWUP_CONFIG": str(teams)}, cwd=tmp_path)
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
     assert "line 4: not UTF-8 text" in checked.stderr
+
+
+def test_postgresql_without_its_driver_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if `pip install .` without [postgres]
+    with pytest.raises(SettingsError, match=r"^DATABASE_URL names PostgreSQL but its driver is not installed: "
+                                            r"pip install 'followup-bot\[postgres\]'"):
+        Settings(_env_file=None, database_url="postgres://u@db/app")
