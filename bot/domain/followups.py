@@ -34,6 +34,7 @@ STAGE_STATUS = {
 TEXT_LIMITS = {"notes": 3000, "feedback": 3000, "next_step": 500, "budget_range": 100, "decision_makers": 500,
                "proposal_version": 40, "objection": 2000, "objection_answer": 2000, "when": 100,
                "next_step_date": 100, "payment_delay_days": 5}
+MAX_PAYMENT_DELAY_DAYS = 3650
 NUMBER_PATTERN = re.compile(r"^[A-Za-z]{1,6}[-_]?[A-Za-z0-9]*\d{3,}(?:-\d+)?$|^[A-Z]{1,4}(?:-[A-Z0-9]{1,6}){1,3}-\d{3,}$")
 
 
@@ -67,6 +68,20 @@ def search_text(*, number: str, company: str, contacts: list[str]) -> str:
     Fields are separated by a unit separator so a query can be matched at a field's start.
     """
     return "\x1f" + "\x1f".join(fold(part) for part in [number, company, *contacts] if part)
+
+
+def parse_whole_days(text: str, *, maximum: int = MAX_PAYMENT_DELAY_DAYS) -> int | None:
+    """Days typed by a user (a payment delay): a whole number from 0 to ``maximum``, else None.
+
+    Decimal digits of any script are read as ``int`` reads them ("15", full-width "１５"); "²" and
+    "①" pass ``str.isdigit`` but are no number ``int`` can read, so ``isdecimal`` is the test, and
+    the length is bounded before ``int`` is called.
+    """
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 10:
+        return None
+    days = int(text)
+    return days if days <= maximum else None
 
 
 def looks_like_number(token: str) -> bool:

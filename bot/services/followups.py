@@ -17,6 +17,7 @@ from bot.domain.followups import (
     fold,
     is_past,
     parse_quick_entry,
+    parse_whole_days,
     status_after,
 )
 from bot.domain.leads import is_late
@@ -102,8 +103,9 @@ def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInp
             errors["next_step_date"] = ("err_date", {"text": clean["next_step_date"]})
         elif is_past(next_at, now=now):
             errors["next_step_date"] = ("err_past", {})
-    delay = clean.get("payment_delay_days")
-    if delay is not None and not (str(delay).isdigit() and int(delay) <= 3650):
+    delay_text = clean.get("payment_delay_days")
+    delay = parse_whole_days(str(delay_text)) if delay_text is not None else None
+    if delay_text is not None and delay is None:
         errors["payment_delay_days"] = ("err_whole_days", {})
     satisfaction = clean.get("satisfaction")
     if satisfaction is not None and str(satisfaction) not in {"1", "2", "3", "4", "5"}:
@@ -117,7 +119,7 @@ def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInp
         notes=clean["notes"], feedback=clean.get("feedback"), next_step=clean.get("next_step"),
         next_step_at=next_at.when if next_at else None,
         satisfaction=int(satisfaction) if satisfaction is not None else None,
-        payment_delay_days=int(delay) if delay is not None and "payment_delay_days" in stage_fields else None,
+        payment_delay_days=delay if "payment_delay_days" in stage_fields else None,
         **{f: clean.get(f) if f in stage_fields else None
            for f in ("budget_range", "decision_makers", "proposal_version", "objection", "objection_answer")},
     )
