@@ -51,3 +51,73 @@ def test_the_installed_holidays_knows_chinas_make_up_days() -> None:
     china = holidays.country_holidays("CN", years=2026)
     assert china.is_working_day(date(2026, 2, 28))  # a make-up Saturday for the Spring Festival
     assert not china.is_working_day(date(2026, 10, 1))
+
+
+# --- Dockerfile and compose.yaml (checked by parsing: CI has no Docker daemon) -------------------------
+
+def dockerfile() -> dict[str, list[str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            instruction, _, rest = line.strip().partition(" ")
+            found.setdefault(instruction.upper(), []).append(rest.strip())
+    return found
+
+
+def cli_subcommands() -> set[str]:
+    source = (ROOT / "app" / "cli.py").read_text()  # what `followup-bot` runs ([project.scripts])
+    return set(re.findall(r'sub\.add_parser\(\s*"([a-z-]+)"', source))
+
+
+def test_the_image_is_slim_non_root_and_serves_by_default() -> None:
+    import json
+
+    docker = dockerfile()
+    assert docker["FROM"] == ["python:3.11-slim"]
+    assert any("pip install '.[postgres]'" in run for run in docker["RUN"])
+    assert docker["USER"] == ["followup"]
+    command = json.loads(docker["CMD"][-1])
+    assert command[:2] == ["followup-bot", "serve"] and command[1] in cli_subcommands()
+    assert PROJECT["scripts"]["followup-bot"] == "app.cli:main"
+    assert command[command.index("--port") + 1] == "3000" and docker["EXPOSE"] == ["3000"]
+    for source in docker["COPY"]:  # every package the entry point imports is in the image
+        assert (ROOT / source.split()[0]).exists(), source
+
+
+def test_the_healthcheck_asks_healthz_with_python_alone() -> None:
+    import json
+
+    check = dockerfile()["HEALTHCHECK"][-1]
+    command = json.loads(check[check.index("CMD") + 3:])
+    assert command[:2] == ["python", "-c"] and "curl" not in check
+    assert "http://127.0.0.1:3000/healthz" in command[2]
+    compile(command[2], "HEALTHCHECK", "exec")
+
+
+def test_compose_runs_postgres_a_migration_and_one_bot() -> None:
+    import yaml
+
+    from bot.settings import Settings
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "migrate", "bot"}
+    db = services["db"]
+    assert db["image"] == "postgres:16" and "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    assert set(compose["volumes"]) == {v.split(":")[0] for v in db["volumes"]}
+
+    migrate, bot = services["migrate"], services["bot"]
+    assert migrate["command"] == ["followup-bot", "migrate"]
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert bot["env_file"] == ".env"
+    assert bot["command"][1] in cli_subcommands()
+    assert bot["depends_on"] == {"db": {"condition": "service_healthy"},
+                                 "migrate": {"condition": "service_completed_successfully"}}
+    for service in (migrate, bot):
+        url = service["environment"]["DATABASE_URL"].replace("${POSTGRES_PASSWORD:-followup}", "followup")
+        assert url == "postgresql+psycopg://followup:followup@db:5432/followup"
+        assert Settings(_env_file=None, database_url=url).database_url == url
+    mounted = {v.split(":")[1] for v in bot["volumes"]}
+    assert bot["environment"]["FOLLOWUP_CONFIG"] in mounted
