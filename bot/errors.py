@@ -36,3 +36,7 @@ class AlreadyDecided(Exception):
         self.state = state
         self.decided_by = decided_by
         self.decided_at = decided_at
+
+
+class OutOfDate(UserFacingError):
+    """A button value or a modal's private_metadata we cannot read: an old or forged message."""

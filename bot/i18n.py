@@ -20,6 +20,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side (error id {error_id}). Nothing was saved; please try again.",
         "zh-CN": "系统出错（错误编号 {error_id}），未保存任何内容，请重试。",
     },
+    "stale_button": {
+        "en": "This button is out of date: nothing was changed. Use the buttons of the latest message.",
+        "zh-CN": "此按钮已过期，未做任何更改。请使用最新消息中的按钮。",
+    },
+    "stale_form": {
+        "en": "This form is out of date: nothing was saved. Close it and open it again.",
+        "zh-CN": "此表单已过期，未保存任何内容。请关闭后重新打开。",
+    },
     "not_authorized_decide": {
         "en": "Only a supervisor of {team} or an admin can decide this. Nothing was changed.",
         "zh-CN": "只有 {team} 的主管或管理员可以审批，未做任何更改。",

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -57,8 +58,14 @@ class Runtime:
         return self.wall()
 
     _teams_by_id: dict[int, TeamConfig] = field(default_factory=dict, init=False, repr=False)
-    # Users' Slack locales as last read from the database (user id → (monotonic time, locale)).
-    locales: dict[str, tuple[float, str | None]] = field(default_factory=dict, init=False, repr=False)
+    # Users' Slack profiles as last read (user id → (monotonic time, SlackProfile)): every request
+    # needs the user's language, most their time zone.
+    profiles: dict[str, tuple[float, Any]] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def locales(self) -> dict[str, tuple[float, Any]]:
+        """The profile memory under its former name (tests forget it between runs)."""
+        return self.profiles
 
     def team_by_id(self, team_id: int) -> TeamConfig:
         """The team config of a database team id (called per customer in bulk paths: a dict lookup)."""

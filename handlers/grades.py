@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,59 +9,49 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.grades import suggest_grade
-from bot.errors import InvalidInput, UserFacingError
 from bot.runtime import Runtime
 from bot.services import customers, grades
+from bot.services.directory import Requester
+from bot.services.permissions import require_member
 from bot.views import ids
 from bot.views.blocks import escape
 from bot.views.grades import grade_modal
-from handlers.common import (
-    Context,
-    customer_button,
-    field_errors,
-    form_values,
-    metadata,
-    reply_privately,
-    reported,
-    user_message,
-)
+from bot.views.metadata import CustomerMeta
+from handlers.common import after_ack, customer_button, reply_privately
+from handlers.pipeline import answered
 
 
-def open_grade_modal(runtime: Runtime, ctx: Context, client: WebClient, trigger_id: str, customer: Any,
+def open_grade_modal(runtime: Runtime, who: Requester, client: WebClient, trigger_id: str, customer: Any,
                      response_url: str | None) -> None:
     policy = runtime.team_by_id(customer.team_id).policy.grades
     draft = {"grade": customer.grade, "annual_purchase": f"{customer.annual_purchase:.0f}"
              if customer.annual_purchase is not None else None, "potential": customer.potential}
     suggested = (suggest_grade(customer.annual_purchase, customer.potential, policy)
                  if customer.annual_purchase is not None else None)
-    meta = json.dumps({"customer_id": customer.id, "response_url": response_url})
-    client.views_open(trigger_id=trigger_id, view=grade_modal(ctx.lang, customer=customer, draft=draft,
+    meta = CustomerMeta(customer_id=customer.id, response_url=response_url)
+    client.views_open(trigger_id=trigger_id, view=grade_modal(who.lang, customer=customer, draft=draft,
                                                               suggested=suggested, policy=policy,
-                                                              private_metadata=meta))
+                                                              private_metadata=meta.model_dump_json()))
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @reported
-    def refresh_suggestion(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    @answered
+    def refresh_suggestion(ack: Ack, body: dict[str, Any], who: Requester, meta: CustomerMeta, form: dict[str, Any],
+                           client: WebClient) -> None:
         ack()
-        ctx = Context(runtime, body["user"]["id"])
-        view = body["view"]
-        if ctx.actor is None:
+        view = body["view"]  # a block action in a modal: Bolt passes no `view`
+        if who.actor is None:
             return
-        try:
-            customer = customers.visible(runtime, ctx.actor, int(metadata(view)["customer_id"]))
-        except (UserFacingError, KeyError, ValueError):
-            return
+        customer = customers.visible(runtime, who.actor, meta.customer_id)
         policy = runtime.team_by_id(customer.team_id).policy.grades
-        values = form_values(view)
-        amount = grades.parse_amount(values.get("annual_purchase"))
-        potential = int(values["potential"]) if values.get("potential") else None
+        amount = grades.parse_amount(form.get("annual_purchase"))
+        potential = int(form["potential"]) if form.get("potential") else None
         suggested = suggest_grade(amount, potential, policy) if amount is not None else None
         try:
             client.views_update(view_id=view["id"], hash=view["hash"], view=grade_modal(
-                ctx.lang, customer=customer, draft=values, suggested=suggested, policy=policy,
+                who.lang, customer=customer, draft=form, suggested=suggested, policy=policy,
                 private_metadata=view.get("private_metadata") or "",
-                amount_error=bool((values.get("annual_purchase") or "").strip()) and amount is None))
+                amount_error=bool((form.get("annual_purchase") or "").strip()) and amount is None))
         except SlackApiError as error:
             if error.response.get("error") != "hash_conflict":
                 raise
@@ -71,33 +60,21 @@ def register(app: App, runtime: Runtime) -> None:
     for action_id in ids.GRADE_INPUT_ACTIONS:
         app.action(action_id)(refresh_suggestion)
 
-    app.action(ids.PROPOSE_GRADE)(customer_button(runtime, lambda ctx, client, trigger, customer, url: open_grade_modal(
-        runtime, ctx, client, trigger, customer, url)))
+    app.action(ids.PROPOSE_GRADE)(customer_button(runtime, lambda who, client, trigger, customer, url: open_grade_modal(
+        runtime, who, client, trigger, customer, url)))
 
     @app.view(ids.GRADE_VIEW)
-    @reported
-    def submit_grade(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        ctx = Context(runtime, body["user"]["id"])
-        meta = metadata(view)
-        if ctx.actor is None:
-            ack(response_action="errors", errors={"grade": ctx.t("not_in_team")})
-            return
-        try:
-            customer = customers.visible(runtime, ctx.actor, int(meta["customer_id"]))
-            policy = runtime.team_by_id(customer.team_id).policy.grades
-            proposal = grades.parse_proposal(form_values(view), policy)
-            proposed = grades.propose(runtime, actor=ctx.actor, customer_id=customer.id, proposal=proposal)
-        except InvalidInput as error:
-            ack(response_action="errors", errors=field_errors(error, ctx.lang))
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"grade": user_message(error, ctx.lang)})
-            return
+    @answered
+    def submit_grade(ack: Ack, who: Requester, meta: CustomerMeta, form: dict[str, Any], client: WebClient) -> None:
+        actor = require_member(who.actor)
+        customer = customers.visible(runtime, actor, meta.customer_id)
+        proposal = grades.parse_proposal(form, runtime.team_by_id(customer.team_id).policy.grades)
+        proposed = grades.propose(runtime, actor=actor, customer_id=customer.id, proposal=proposal)
         ack()
         values = {"grade": proposal.grade, "number": escape(customer.number), "company": escape(customer.company)}
         if proposed.applied:
-            text = ctx.t("grade_applied", **values)
+            text = who.t("grade_applied", **values)
         else:
-            text = ctx.t("grade_sent", **values) + (" " + ctx.t("grade_sent_replaced") if proposed.replaced else "")
-        reply_privately(client, user_id=ctx.user_id, response_url=meta.get("response_url"), text=text)
-        ctx.after_ack(proposed.outbox_keys)
+            text = who.t("grade_sent", **values) + (" " + who.t("grade_sent_replaced") if proposed.replaced else "")
+        reply_privately(client, user_id=who.user_id, response_url=meta.response_url, text=text)
+        after_ack(runtime, who, proposed.outbox_keys)

@@ -90,6 +90,24 @@ def looks_like_number(token: str) -> bool:
 
 # Quick entry ---------------------------------------------------------------------------------------
 
+# What makes `/followup <text>` a note rather than only a customer's name.
+ENTRY_MARKERS = re.compile(r"[;；]|next\s*(step)?\s*[:：]|下一步|via\s|通过", re.IGNORECASE)
+
+
+def read_followup_text(text: str) -> tuple[str, str]:
+    """How `/followup <text>` reads once no subcommand matched: ``("empty", "")`` opens the modal;
+    ``("reference", text)`` names a customer, nothing more; ``("number", rest)`` is a customer
+    number then maybe a note; ``("entry", text)`` is a customer's name followed by a note."""
+    words = text.split()
+    if not words:
+        return "empty", ""
+    if looks_like_number(words[0]):
+        return "number", text[len(words[0]):].strip()
+    if ENTRY_MARKERS.search(text):
+        return "entry", text
+    return "reference", text
+
+
 _NEXT = re.compile(r"^\s*(?:next(?:\s*step)?|下一步|下步|下次)\s*[:：]\s*", re.IGNORECASE)
 _VIA = re.compile(
     r"(?:^|\s)(?:via|by)\s+(phone|call|visit|email|e-mail|mail|meeting|online meeting|zoom|im|wechat|chat|other)\b"

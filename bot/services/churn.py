@@ -20,6 +20,7 @@ from bot.services import cadence
 from bot.services.directory import resolve_actor, team_language
 from bot.services.isolation import isolated
 from bot.services.outbox import Outgoing, enqueue, held_for_working_time
+from bot.services.permissions import require_owner_or_decider
 from bot.views.churn import churn_message
 from storage import queries
 from storage.models import ChurnAlert, ChurnArchive, Customer, DueItem
@@ -138,9 +139,7 @@ def _alert_for(session: Session, runtime: Runtime, *, actor_id: str, alert_id: i
     if alert is None or customer is None:
         raise NotFound("churn_alert_closed")
     team = runtime.team_by_id(customer.team_id)
-    actor = resolve_actor(runtime.config, actor_id)
-    if actor is None or not (actor_id == customer.owner_id or actor.may_decide_for(team.name)):
-        raise NotAuthorized("churn_not_yours", team=team.name)
+    require_owner_or_decider(resolve_actor(runtime.config, actor_id), customer, team.name, refusal="churn_not_yours")
     if alert.closed_at is not None:
         raise NotAuthorized("churn_alert_closed")
     return alert, customer
@@ -152,24 +151,23 @@ def check_may_act(runtime: Runtime, *, actor_id: str, alert_id: int) -> ChurnAle
     return alert
 
 
-def acknowledge(runtime: Runtime, *, actor_id: str, alert_id: int, channel: str | None, ts: str | None) -> tuple[str, ...]:
-    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="acknowledge")
+def acknowledge(runtime: Runtime, *, actor_id: str, alert_id: int) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, action="acknowledge")
 
 
-def plan_retention(runtime: Runtime, *, actor_id: str, alert_id: int, actions: str | None, on: str | None,
-                   channel: str | None, ts: str | None) -> tuple[str, ...]:
-    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="plan",
-                plan=actions, on=on)
+def plan_retention(runtime: Runtime, *, actor_id: str, alert_id: int, actions: str | None,
+                   on: str | None) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, action="plan", plan=actions, on=on)
 
 
-def mark_churned(runtime: Runtime, *, actor_id: str, alert_id: int, reason: str | None, channel: str | None,
-                 ts: str | None) -> tuple[str, ...]:
-    return _act(runtime, actor_id=actor_id, alert_id=alert_id, channel=channel, ts=ts, action="churned",
-                reason=reason)
+def mark_churned(runtime: Runtime, *, actor_id: str, alert_id: int, reason: str | None) -> tuple[str, ...]:
+    return _act(runtime, actor_id=actor_id, alert_id=alert_id, action="churned", reason=reason)
 
 
-def _act(runtime: Runtime, *, actor_id: str, alert_id: int, channel: str | None, ts: str | None, action: str,
-         plan: str | None = None, on: str | None = None, reason: str | None = None) -> tuple[str, ...]:
+def _act(runtime: Runtime, *, actor_id: str, alert_id: int, action: str, plan: str | None = None,
+         on: str | None = None, reason: str | None = None) -> tuple[str, ...]:
+    """Record what was done and show it on the alert's own message (the one the database says was
+    posted for it: never a message the request names)."""
     now = runtime.now()
     with runtime.db.write() as session:
         alert, customer = _alert_for(session, runtime, actor_id=actor_id, alert_id=alert_id)
@@ -210,18 +208,14 @@ def _act(runtime: Runtime, *, actor_id: str, alert_id: int, channel: str | None,
         queries.audit(session=session, actor=actor_id, action=f"churn.{action}", entity=alert, at=now)
         text, blocks = churn_message(alert=alert, customer=customer, lang=team_language(runtime.config, team),
                                      tz=team.timezone, threshold=team.policy.churn.threshold)
-        target_ts = ts or _posted_ts(session, alert)
-        if target_ts is None:
+        posted = queries.posted_message(session=session, key=f"churn:{alert.id}:post")
+        if posted is None:
             return ()
-        update = Outgoing(key=f"churn:{alert.id}:{action}:{now.isoformat()}", channel=channel or team.supervisor_channel,
-                          text=text, blocks=blocks, method="chat.update", ts=target_ts)
+        channel, ts = posted
+        update = Outgoing(key=f"churn:{alert.id}:{action}:{now.isoformat()}", channel=channel, text=text,
+                          blocks=blocks, method="chat.update", ts=ts)
         enqueue(session, update, now=now)
     return (update.key,)
-
-
-def _posted_ts(session: Session, alert: ChurnAlert) -> str | None:
-    posted = queries.outbox_message_by_key(session=session, key=f"churn:{alert.id}:post")
-    return posted.result_ts if posted is not None else None
 
 
 def _parse_day(value: str | None) -> date | None:

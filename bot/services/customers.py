@@ -1,4 +1,4 @@
-"""Who may see which customer, and finding customers (type-ahead, find, show)."""
+"""Finding customers someone may see (type-ahead, find, show); who sees which is ``permissions.scope_of``."""
 
 from __future__ import annotations
 
@@ -9,21 +9,12 @@ from bot.domain.followups import fold, looks_like_number
 from bot.errors import NotFound
 from bot.runtime import Runtime
 from bot.services.directory import Actor
+from bot.services.permissions import scope_of
 from storage import queries
 from storage.models import Customer, FollowUp
-from storage.queries import CustomerScope
 
 OPTIONS_LIMIT = 100  # Slack's limit for an external select
 FIND_LIMIT = 20
-
-
-def scope_of(runtime: Runtime, actor: Actor) -> CustomerScope:
-    """A rep sees their own customers, a supervisor their teams', an admin everyone's."""
-    if actor.is_admin:
-        return CustomerScope(user_id=actor.user_id, everything=True)
-    if not actor.supervises:
-        return CustomerScope(user_id=actor.user_id)
-    return CustomerScope(user_id=actor.user_id, team_ids=tuple(runtime.team_ids[n] for n in actor.supervises))
 
 
 def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LIMIT) -> list[Customer]:

@@ -9,13 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.deals import FAILURE_REASONS, SUCCESS_FACTORS, after_sales_schedule, deal_cycle_days
-from bot.errors import InvalidInput, NotAuthorized, NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import cadence, churn, customers
-from bot.services.directory import Actor, require_decider, resolve_actor, team_language
+from bot.services import cadence, churn
+from bot.services.directory import Actor, resolve_actor, team_language
 from bot.services.grades import parse_amount
 from bot.services.outbox import Outgoing, enqueue
+from bot.services.permissions import require_decider, scope_of
 from bot.views.blocks import escape
 from bot.views.deals import deal_message
 from storage import queries
@@ -105,7 +106,7 @@ class Recorded:
 def record_deal(runtime: Runtime, *, actor: Actor, customer_id: int, data: DealInput, request_key: str) -> Recorded:
     """Won: status won, then maintaining, and the after-sales revisits are due. Lost: churned, with the reason."""
     now = runtime.now()
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.write() as session:
         customer = queries.visible_customer(session=session, scope=scope, customer_id=customer_id)
         if customer is None:
@@ -178,9 +179,9 @@ def check_may_comment(runtime: Runtime, *, actor_id: str, deal_id: int) -> Deal:
     return deal
 
 
-def comment(runtime: Runtime, *, actor_id: str, deal_id: int, remark: str | None, channel: str | None,
-            ts: str | None) -> tuple[str, ...]:
-    """The supervisor's remark on a deal review; the channel message shows it."""
+def comment(runtime: Runtime, *, actor_id: str, deal_id: int, remark: str | None) -> tuple[str, ...]:
+    """The supervisor's remark on a deal review; the review's channel message shows it (the one the
+    database says was posted for it: never a message the request names)."""
     remark = (remark or "").strip()
     if not remark:
         raise InvalidInput({"comment": ("err_required", {})})
@@ -193,19 +194,22 @@ def comment(runtime: Runtime, *, actor_id: str, deal_id: int, remark: str | None
         if deal is None or customer is None:
             raise NotFound("deal_not_found")
         team = runtime.team_by_id(customer.team_id)
-        actor = resolve_actor(runtime.config, actor_id)
-        if actor is None or not actor.may_decide_for(team.name):
-            raise NotAuthorized("not_authorized_decide", team=team.name)
+        require_decider(resolve_actor(runtime.config, actor_id), team.name)
         deal.supervisor_comment, deal.comment_by, deal.comment_at = remark, actor_id, now
         queries.audit(session=session, actor=actor_id, action="deal.comment", entity=deal, at=now,
                       after={"comment": remark})
         text, blocks = deal_message(deal=deal, number=customer.number, company=customer.company,
                                     owner=customer.owner_id, lang=team_language(runtime.config, team))
-        message = Outgoing(key=f"deal:{deal.id}:comment:{now.isoformat()}", channel=channel or team.supervisor_channel,
-                           text=text, blocks=blocks, method="chat.update", ts=ts)
-        enqueue(session, message, now=now)
+        keys: list[str] = []
+        posted = queries.posted_message(session=session, key=f"deal:{deal.id}:post")
+        if posted is not None:
+            channel, ts = posted
+            message = Outgoing(key=f"deal:{deal.id}:comment:{now.isoformat()}", channel=channel, text=text,
+                               blocks=blocks, method="chat.update", ts=ts)
+            enqueue(session, message, now=now)
+            keys.append(message.key)
         rep_text = t("dm_deal_comment", team_language(runtime.config, team), number=escape(customer.number),
                      company=escape(customer.company), user=actor_id, comment=escape(remark))
         dm = Outgoing(key=f"deal:{deal.id}:comment-dm:{now.isoformat()}", channel=customer.owner_id, text=rep_text)
         enqueue(session, dm, now=now)
-    return (message.key, dm.key)
+    return (*keys, dm.key)

@@ -11,8 +11,9 @@ from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.runtime import Runtime
 from bot.services import grades, leads
 from bot.services.approvals import DECISIONS, decided_message
-from bot.services.directory import require_decider, resolve_actor, team_language
+from bot.services.directory import resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.services.permissions import require_decider
 from storage import queries
 from storage.models import ApprovalRequest
 

@@ -6,14 +6,14 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import TeamConfig, TeamsConfig
-from bot.errors import NotAuthorized
-from bot.i18n import Lang, lang_from_locale
+from bot.i18n import Lang, lang_from_locale, t
 from bot.runtime import Runtime
 from storage import queries
 from storage.models import Member, Team
@@ -48,12 +48,6 @@ def resolve_actor(config: TeamsConfig, user_id: str) -> Actor | None:
     team = config.team(memberships[0].team) if memberships else None
     supervises = tuple(m.team for m in memberships if m.role == "supervisor")
     return Actor(user_id=user_id, is_admin=is_admin, team=team, supervises=supervises)
-
-
-def require_decider(actor: Actor | None, team_name: str) -> Actor:
-    if actor is None or not actor.may_decide_for(team_name):
-        raise NotAuthorized("not_authorized_decide", team=team_name)
-    return actor
 
 
 def sync_directory(runtime: Runtime) -> None:
@@ -96,26 +90,83 @@ def team_language(config: TeamsConfig, team: TeamConfig | None) -> Lang:
     return (team.language if team and team.language else None) or config.language
 
 
-def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None, *,
-                  session: Session | None = None) -> Lang:
-    """The user's Slack locale when we know it, else the team's language, else the default.
+@dataclass(frozen=True)
+class SlackProfile:
+    """What Slack told us of a user (users.info, cached in ``slack_users``)."""
+
+    tz: str | None
+    locale: str | None
+    deleted: bool
+
+
+def cached_profile(runtime: Runtime, user_id: str, *, session: Session | None = None) -> SlackProfile | None:
+    """The user's cached Slack profile: one read, none while the process remembers it.
 
     Inside a write transaction pass its session: taking a second connection while holding the
     write lock can starve the pool under load.
     """
-    remembered = runtime.locales.get(user_id)
+    remembered = runtime.profiles.get(user_id)
     if remembered is not None and time.monotonic() - remembered[0] < LOCALE_MEMORY_SECONDS:
-        locale = remembered[1]
+        return remembered[1]
+    if session is None:
+        with runtime.db.read() as own:
+            cached = queries.get_slack_user(session=own, user_id=user_id)
     else:
-        if session is None:
-            with runtime.db.read() as own:
-                cached = queries.get_slack_user(session=own, user_id=user_id)
-        else:
-            cached = queries.get_slack_user(session=session, user_id=user_id)
-        locale = cached.locale if cached else None
-        if cached is not None:
-            runtime.locales[user_id] = (time.monotonic(), locale)
-    return lang_from_locale(locale) or team_language(runtime.config, team)
+        cached = queries.get_slack_user(session=session, user_id=user_id)
+    if cached is None:
+        return None
+    profile = SlackProfile(tz=cached.tz, locale=cached.locale, deleted=cached.deleted)
+    runtime.profiles[user_id] = (time.monotonic(), profile)
+    return profile
+
+
+def user_language(runtime: Runtime, user_id: str, team: TeamConfig | None = None, *,
+                  session: Session | None = None) -> Lang:
+    """The user's Slack locale when we know it, else the team's language, else the default."""
+    profile = cached_profile(runtime, user_id, session=session)
+    return lang_from_locale(profile.locale if profile else None) or team_language(runtime.config, team)
+
+
+def user_timezone(runtime: Runtime, actor: Actor) -> str:
+    """The user's Slack time zone (asked of Slack now when we have none yet), else their team's."""
+    profile = cached_profile(runtime, actor.user_id)
+    if profile is None or not profile.tz:
+        refresh_user(runtime, actor.user_id, now=runtime.now())
+        profile = cached_profile(runtime, actor.user_id)
+    if profile is not None and profile.tz:
+        return profile.tz
+    return actor.team.timezone if actor.team else "UTC"
+
+
+class Requester:
+    """Who sends a request, resolved once by the request pipeline: their place in the teams (from
+    the teams file, no query) and their Slack profile (one read, none while remembered)."""
+
+    def __init__(self, runtime: Runtime, user_id: str) -> None:
+        self._runtime = runtime
+        self.user_id = user_id
+        self.actor: Actor | None = resolve_actor(runtime.config, user_id)
+        self.profile = cached_profile(runtime, user_id)
+        team = self.actor.team if self.actor else None
+        self.lang: Lang = lang_from_locale(self.profile.locale if self.profile else None) or team_language(
+            runtime.config, team)
+        self._tz: str | None = None
+
+    def t(self, key: str, **values: Any) -> str:
+        """A catalog message in the user's language."""
+        return t(key, self.lang, **values)
+
+    @property
+    def team_tz(self) -> str:
+        """The time zone of the user's team (decisions are shown in it)."""
+        return self.actor.team.timezone if self.actor and self.actor.team else "UTC"
+
+    @property
+    def tz(self) -> str:
+        """The user's own time zone (for members; read once per request)."""
+        if self._tz is None:
+            self._tz = user_timezone(self._runtime, self.actor) if self.actor else "UTC"
+        return self._tz
 
 
 def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
@@ -132,7 +183,8 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
     except SlackApiError as exc:
         log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
         return
-    runtime.locales[user_id] = (time.monotonic(), user.get("locale"))
+    runtime.profiles[user_id] = (time.monotonic(), SlackProfile(tz=user.get("tz"), locale=user.get("locale"),
+                                                                deleted=bool(user.get("deleted"))))
     with runtime.db.write(background=True) as session:
         queries.save_slack_user(
             session=session,

@@ -24,26 +24,15 @@ from bot.domain.leads import is_late
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.runtime import Runtime
 from bot.services import cadence, customers
-from bot.services.directory import Actor, refresh_user
+from bot.services.directory import Actor, user_timezone
+from bot.services.permissions import require_followup_editor, scope_of
+from bot.views.metadata import record_id
 from storage import queries
 from storage.models import Customer, FollowUp
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 STEP_DONE_WINDOW = timedelta(hours=24)
 Errors = dict[str, tuple[str, dict[str, Any]]]
-
-
-def user_timezone(runtime: Runtime, actor: Actor) -> str:
-    """The user's Slack time zone (cached from users.info), else their team's."""
-    with runtime.db.read() as session:
-        cached = queries.get_slack_user(session=session, user_id=actor.user_id)
-    if cached is None or not cached.tz:
-        refresh_user(runtime, actor.user_id, now=runtime.now())
-        with runtime.db.read() as session:
-            cached = queries.get_slack_user(session=session, user_id=actor.user_id)
-    if cached is not None and cached.tz:
-        return cached.tz
-    return actor.team.timezone if actor.team else "UTC"
 
 
 @dataclass(frozen=True)
@@ -85,6 +74,8 @@ def parse_form(values: dict[str, Any], *, now: datetime, tz: str) -> FollowUpInp
             errors[field] = ("err_too_long", {"limit": limit})
     if not clean.get("customer"):
         errors["customer"] = ("err_required", {})
+    elif record_id(clean["customer"]) is None:
+        errors["customer"] = ("customer_not_found_field", {})
     if clean.get("method") not in METHODS:
         errors["method"] = ("err_required", {})
     if clean.get("stage") is not None and clean["stage"] not in STAGES:
@@ -137,7 +128,7 @@ class Logged:
 def log_followup(runtime: Runtime, *, actor: Actor, data: FollowUpInput, request_key: str, tz: str) -> Logged:
     """Record a follow-up once (a retried request returns the first), and move the customer on."""
     now = runtime.now()
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.write() as session:
         # Claimed first, insert-on-conflict: a concurrent copy of this request waits here for the
         # first to commit, then finds its follow-up.
@@ -168,14 +159,15 @@ def log_followup(runtime: Runtime, *, actor: Actor, data: FollowUpInput, request
 def edit_followup(runtime: Runtime, *, actor: Actor, followup_id: int, data: FollowUpInput, tz: str) -> Logged:
     """Change a follow-up; the audit log keeps what it said before."""
     now = runtime.now()
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.write() as session:
         followup = session.get(FollowUp, followup_id)
         if followup is None:
             raise NotFound("followup_not_found")
         customer = queries.visible_customer(session=session, scope=scope, customer_id=followup.customer_id)
-        if customer is None or (followup.author_id != actor.user_id and not (actor.is_admin or actor.supervises)):
+        if customer is None:
             raise NotAuthorized("followup_not_yours")
+        require_followup_editor(actor, followup)
         if data.customer_id != followup.customer_id:
             raise InvalidInput({"customer": ("err_customer_fixed", {})})
         before = _snapshot(followup)
@@ -204,8 +196,7 @@ def followup_draft(runtime: Runtime, *, actor: Actor, followup_id: int) -> tuple
         customer = customers.visible(runtime, actor, followup.customer_id)
     except NotFound:
         raise NotFound("followup_not_found") from None  # hidden reads as missing
-    if followup.author_id != actor.user_id and not (actor.is_admin or actor.supervises):
-        raise NotAuthorized("followup_not_yours")
+    require_followup_editor(actor, followup)
     draft = {k: getattr(followup, k) for k in (
         "method", "stage", "notes", "feedback", "next_step", "budget_range", "decision_makers", "proposal_version",
         "objection", "objection_answer")}

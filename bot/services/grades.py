@@ -21,6 +21,7 @@ from bot.services import cadence, customers
 from bot.services.approvals import decided_message, open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.services.permissions import scope_of
 from bot.views.blocks import escape
 from storage import queries
 from storage.models import ApprovalRequest, Customer, DueItem, GradeChange
@@ -95,7 +96,7 @@ class Proposed:
 def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: GradeProposal) -> Proposed:
     """A rep's proposal goes to the supervisors (replacing an open one); a supervisor's applies at once."""
     now = runtime.now()
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.write() as session:
         customer = queries.visible_customer(session=session, scope=scope, customer_id=customer_id)
         if customer is None:

@@ -7,10 +7,9 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
-from bot.services.customers import scope_of
-from bot.services.directory import Actor
+from bot.services.directory import Actor, user_timezone
 from bot.services.duelist import DueList, due_lists
-from bot.services.followups import user_timezone
+from bot.services.permissions import scope_of
 from storage import queries
 
 

@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.services import customers
 from bot.services.directory import Actor, resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.services.permissions import require_owner_or_decider, scope_of
 from bot.views.blocks import escape
 from bot.views.issues import issue_message
 from storage import queries
@@ -67,7 +68,7 @@ class Reported:
 
 def report(runtime: Runtime, *, actor: Actor, customer_id: int, data: IssueInput, request_key: str) -> Reported:
     now = runtime.now()
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
         customer = queries.visible_customer(session=session, scope=scope, customer_id=customer_id)
         existing = queries.issue_by_request_key(session=session, key=request_key)
@@ -112,11 +113,8 @@ def _deadline_text(issue: Issue, team: TeamConfig, lang: str) -> str:
 
 
 def _authorized(runtime: Runtime, actor_id: str, customer: Customer) -> None:
-    """The customer's owner, or a supervisor of its team, or an admin."""
-    actor = resolve_actor(runtime.config, actor_id)
     team = runtime.team_by_id(customer.team_id)
-    if actor is None or not (actor_id == customer.owner_id or actor.may_decide_for(team.name)):
-        raise NotAuthorized("issue_not_yours", team=team.name)
+    require_owner_or_decider(resolve_actor(runtime.config, actor_id), customer, team.name, refusal="issue_not_yours")
 
 
 def check_may_handle(runtime: Runtime, *, actor_id: str, issue_id: int) -> tuple[Issue, Customer]:
@@ -129,13 +127,12 @@ def check_may_handle(runtime: Runtime, *, actor_id: str, issue_id: int) -> tuple
     return issue, customer
 
 
-def respond(runtime: Runtime, *, actor_id: str, issue_id: int, channel: str | None, ts: str | None) -> tuple[str, ...]:
-    return _close(runtime, actor_id=actor_id, issue_id=issue_id, channel=channel, ts=ts, resolution=None,
-                  satisfaction=None)
+def respond(runtime: Runtime, *, actor_id: str, issue_id: int) -> tuple[str, ...]:
+    return _close(runtime, actor_id=actor_id, issue_id=issue_id, resolution=None, satisfaction=None)
 
 
-def resolve(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str | None, satisfaction: str | None,
-            channel: str | None, ts: str | None) -> tuple[str, ...]:
+def resolve(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str | None,
+            satisfaction: str | None) -> tuple[str, ...]:
     errors: dict[str, tuple[str, dict[str, Any]]] = {}
     if not (resolution or "").strip():
         errors["resolution"] = ("err_required", {})
@@ -143,13 +140,14 @@ def resolve(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str |
         errors["satisfaction"] = ("err_required", {})
     if errors:
         raise InvalidInput(errors)
-    return _close(runtime, actor_id=actor_id, issue_id=issue_id, channel=channel, ts=ts,
-                  resolution=(resolution or "").strip()[:3000], satisfaction=int(str(satisfaction)))
+    return _close(runtime, actor_id=actor_id, issue_id=issue_id, resolution=(resolution or "").strip()[:3000],
+                  satisfaction=int(str(satisfaction)))
 
 
-def _close(runtime: Runtime, *, actor_id: str, issue_id: int, channel: str | None, ts: str | None,
-           resolution: str | None, satisfaction: int | None) -> tuple[str, ...]:
-    """Responded (``resolution`` None) or Resolved; the channel message shows it."""
+def _close(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str | None,
+           satisfaction: int | None) -> tuple[str, ...]:
+    """Responded (``resolution`` None) or Resolved; the issue's channel message shows it (the one the
+    database says was posted for it: never a message the request names)."""
     now = runtime.now()
     with runtime.db.write() as session:
         issue = session.get(Issue, issue_id)
@@ -169,17 +167,14 @@ def _close(runtime: Runtime, *, actor_id: str, issue_id: int, channel: str | Non
         team = runtime.team_by_id(customer.team_id)
         text, blocks = issue_message(issue=issue, customer=customer, lang=team_language(runtime.config, team),
                                      tz=team.timezone)
-        update = Outgoing(key=f"issue:{issue.id}:update:{now.isoformat()}", channel=channel or team.supervisor_channel,
-                          text=text, blocks=blocks, method="chat.update", ts=ts or _posted_ts(session, issue))
-        if update.ts is None:
+        posted = queries.posted_message(session=session, key=f"issue:{issue.id}:post")
+        if posted is None:
             return ()
+        channel, ts = posted
+        update = Outgoing(key=f"issue:{issue.id}:update:{now.isoformat()}", channel=channel, text=text,
+                          blocks=blocks, method="chat.update", ts=ts)
         enqueue(session, update, now=now)
     return (update.key,)
-
-
-def _posted_ts(session: Any, issue: Issue) -> str | None:
-    posted = queries.outbox_message_by_key(session=session, key=f"issue:{issue.id}:post")
-    return posted.result_ts if posted is not None else None
 
 
 def resolve_customer(runtime: Runtime, actor: Actor, reference: str) -> Customer:

@@ -35,6 +35,7 @@ from bot.services import cadence
 from bot.services.approvals import open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
+from bot.services.permissions import require_lead_owner, require_team
 from bot.views import ids
 from bot.views.approvals import dm_with_button
 from bot.views.blocks import escape
@@ -121,8 +122,7 @@ def check_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: 
                customer_id: int | None) -> LeadSaved | None:
     """The quick, read-only part, answered before Slack's deadline: the earlier result of a retried
     submission, or InvalidInput when the company is someone's already; None when it may be saved."""
-    if actor.team is None:
-        raise NotAuthorized("not_in_team")
+    require_team(actor)
     with runtime.db.read() as session:
         earlier = queries.processed_result(session=session, key=request_key)
         existing = queries.customer_by_name_key(session=session, name_key=normalize_company_name(lead.company))
@@ -138,9 +138,8 @@ def save_lead(
 ) -> LeadSaved:
     """Number, store and send for review (checked again inside the transaction: another
     submission may have registered the company since ``check_lead``)."""
-    team = actor.team
-    if team is None:
-        raise NotAuthorized("not_in_team")
+    team = require_team(actor).team
+    assert team is not None
     now = runtime.now()
     name_key = normalize_company_name(lead.company)
     number = _allocate_number(runtime, team, lead, now) if customer_id is None else None
@@ -218,8 +217,7 @@ def _completed_customer(session: Session, *, actor: Actor, customer_id: int, lea
     customer = queries.get_customer(session=session, customer_id=customer_id)
     if customer is None:
         raise NotFound("lead_not_awaiting_info")
-    if customer.owner_id != actor.user_id:
-        raise NotAuthorized("not_owner")
+    require_lead_owner(actor, customer)
     if customer.registration != "needs_info":
         raise NotAuthorized("lead_not_awaiting_info")
     before = draft_of(customer)
@@ -321,8 +319,7 @@ def lead_to_complete(runtime: Runtime, *, actor: Actor, customer_id: int) -> tup
     """The draft of a lead its owner was asked to complete, and what the supervisor wanted."""
     with runtime.db.read() as session:
         customer = queries.get_customer(session=session, customer_id=customer_id)
-        if customer is None or customer.owner_id != actor.user_id:
-            raise NotAuthorized("not_owner")
+        customer = require_lead_owner(actor, customer)
         if customer.registration != "needs_info":
             raise NotAuthorized("lead_not_awaiting_info")
         decided = [r for r in queries.approvals_for(session=session, kind="registration", subject_id=customer.id)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
-from bot.services import customers
 from bot.services.directory import Actor
+from bot.services.permissions import scope_of
 from storage import queries
 from storage.models import Customer
 
@@ -41,7 +41,7 @@ def snooze(runtime: Runtime, *, actor: Actor, customer_id: int, choice: str | No
     assert choice is not None and reason is not None
     now = runtime.now()
     until = snooze_until(choice, now, tz)
-    scope = customers.scope_of(runtime, actor)
+    scope = scope_of(runtime, actor)
     with runtime.db.write() as session:
         customer = queries.visible_customer(session=session, scope=scope, customer_id=customer_id)
         if customer is None:

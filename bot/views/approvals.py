@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.views import ids
 from bot.views.blocks import actions, button, context, escape, header, input_block, modal, section
+from bot.views.metadata import ReasonMeta, button_value
 
 HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
 # Which decisions a kind offers, in button order.
@@ -49,7 +49,7 @@ def approval_message(
         buttons = []
         for decision in DECISIONS.get(kind, ("approved", "rejected")):
             action_id, label, style = BUTTONS[decision]
-            buttons.append(button(t(label, lang), action_id, str(request_id), style))
+            buttons.append(button(t(label, lang), action_id, button_value(request_id), style))
         blocks.append(actions(f"approval_{request_id}", *buttons))
     else:
         decision = t(f"decision_{state}", lang)
@@ -69,7 +69,7 @@ def reason_modal(*, request_id: int, decision: str, lang: Lang) -> dict[str, Any
     blocks = [input_block(ids.REASON_BLOCK, t("needs_info_label" if needs_info else "reject_label", lang), element)]
     return modal(ids.DECISION_REASON_VIEW, t("needs_info_title" if needs_info else "reject_title", lang), blocks,
                  submit=t("submit", lang), close=t("cancel", lang),
-                 private_metadata=json.dumps({"request_id": request_id, "decision": decision}))
+                 private_metadata=ReasonMeta(request_id=request_id, decision=decision).model_dump_json())
 
 
 def dm_with_button(text: str, *, button_text: str, action_id: str, value: str) -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.domain.dates import format_when
@@ -20,6 +19,7 @@ from bot.views.blocks import (
     section,
     text_input,
 )
+from bot.views.metadata import AlertMeta, button_value
 
 
 def churn_message(*, alert: Any, customer: Any, lang: Lang, tz: str, threshold: int) -> tuple[str, list[dict]]:
@@ -43,24 +43,22 @@ def churn_message(*, alert: Any, customer: Any, lang: Lang, tz: str, threshold: 
                                 when=format_when(alert.closed_at, tz=tz, lang=lang))))
     else:
         blocks.append(actions(f"churn_{alert.id}",
-                              button(t("plan_retention", lang), ids.PLAN_RETENTION, str(alert.id), "primary"),
-                              button(t("acknowledge", lang), ids.ACKNOWLEDGE, str(alert.id)),
-                              button(t("mark_churned", lang), ids.MARK_CHURNED, str(alert.id), "danger")))
+                              button(t("plan_retention", lang), ids.PLAN_RETENTION, button_value(alert.id), "primary"),
+                              button(t("acknowledge", lang), ids.ACKNOWLEDGE, button_value(alert.id)),
+                              button(t("mark_churned", lang), ids.MARK_CHURNED, button_value(alert.id), "danger")))
     return t("churn_header", lang, number=escape(customer.number), company=escape(customer.company)), blocks
 
 
-def plan_modal(lang: Lang, *, alert_id: int, channel: str | None, ts: str | None) -> dict[str, Any]:
+def plan_modal(lang: Lang, *, alert_id: int) -> dict[str, Any]:
     blocks = [
         text_input("actions", t("f_plan_actions", lang), multiline=True, max_length=2000),
         input_block("date", t("f_plan_date", lang), {"type": "datepicker", "action_id": "date"}),
     ]
     return modal(ids.PLAN_VIEW, t("churn_plan_title", lang), blocks, submit=t("submit", lang),
-                 close=t("cancel", lang), private_metadata=json.dumps({"alert_id": alert_id, "channel": channel,
-                                                                       "ts": ts}))
+                 close=t("cancel", lang), private_metadata=AlertMeta(alert_id=alert_id).model_dump_json())
 
 
-def churned_modal(lang: Lang, *, alert_id: int, channel: str | None, ts: str | None) -> dict[str, Any]:
+def churned_modal(lang: Lang, *, alert_id: int) -> dict[str, Any]:
     blocks = [text_input("reason", t("reject_label", lang), multiline=True, max_length=2000)]
     return modal(ids.CHURNED_VIEW, t("churn_mark_title", lang), blocks, submit=t("submit", lang),
-                 close=t("cancel", lang), private_metadata=json.dumps({"alert_id": alert_id, "channel": channel,
-                                                                       "ts": ts}))
+                 close=t("cancel", lang), private_metadata=AlertMeta(alert_id=alert_id).model_dump_json())

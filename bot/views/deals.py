@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.domain.deals import FAILURE_REASONS, SUCCESS_FACTORS
@@ -20,6 +19,7 @@ from bot.views.blocks import (
     section,
     text_input,
 )
+from bot.views.metadata import DealCommentMeta, button_value
 
 
 def deal_modal(lang: Lang, *, outcome: str, customer: Any, today: str, private_metadata: str) -> dict[str, Any]:
@@ -76,12 +76,12 @@ def deal_message(*, deal: Any, number: str, company: str, owner: str, lang: Lang
     if deal.supervisor_comment:
         blocks.append(section(t("deal_comment_line", lang, user=deal.comment_by, text=escape(clip(deal.supervisor_comment,
                                                                                                   2000)))))
-    blocks.append(actions(f"deal_{deal.id}", button(t("comment", lang), ids.DEAL_COMMENT, str(deal.id))))
+    blocks.append(actions(f"deal_{deal.id}", button(t("comment", lang), ids.DEAL_COMMENT, button_value(deal.id))))
     return t(header_key, lang, number=escape(number), company=escape(company)), blocks
 
 
-def comment_modal(lang: Lang, *, deal_id: int, channel: str | None, ts: str | None, current: str | None) -> dict:
+def comment_modal(lang: Lang, *, deal_id: int, current: str | None) -> dict:
     blocks = [text_input("comment", t("f_comment", lang), multiline=True, max_length=2000, initial=current)]
     return modal(ids.DEAL_COMMENT_VIEW, t("comment_title", lang), blocks, submit=t("submit", lang),
                  close=t("cancel", lang),
-                 private_metadata=json.dumps({"deal_id": deal_id, "channel": channel, "ts": ts}))
+                 private_metadata=DealCommentMeta(deal_id=deal_id).model_dump_json())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ from bot.services.duelist import DueEntry, DueList
 from bot.services.snooze import CHOICES
 from bot.views import ids
 from bot.views.blocks import actions, button, context, escape, header, input_block, modal, option, section
+from bot.views.metadata import CustomerMeta, button_value
 
 MAX_ITEMS = 15  # two blocks an item, inside Slack's 50 blocks a message
 REVISIT_MONTHS = re.compile(r"revisit_(\d+)m")
@@ -51,7 +51,7 @@ def due_list_message(lang: Lang, due: DueList, *, tz: str, day: str,
                                   block_id=f"due_{shown}"))
             blocks.append(actions(f"due_actions_{shown}",
                                   button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(entry.customer_id), "primary"),
-                                  button(t("snooze", lang), ids.SNOOZE, str(entry.customer_id))))
+                                  button(t("snooze", lang), ids.SNOOZE, button_value(entry.customer_id))))
     if len(due) > shown:
         blocks.append(context(t("due_more", lang, count=len(due) - shown)))
     return f"{title}: {len(due)}", blocks
@@ -68,4 +68,4 @@ def snooze_modal(lang: Lang, *, customer: Any, response_url: str | None) -> dict
                                                         "max_length": 500}),
     ]
     return modal(ids.SNOOZE_VIEW, t("snooze_title", lang), blocks, submit=t("submit", lang), close=t("cancel", lang),
-                 private_metadata=json.dumps({"customer_id": customer.id, "response_url": response_url}))
+                 private_metadata=CustomerMeta(customer_id=customer.id, response_url=response_url).model_dump_json())

@@ -22,6 +22,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.metadata import button_value
 
 MULTILINE = {"notes", "feedback", "decision_makers", "objection", "objection_answer"}
 
@@ -108,7 +109,7 @@ def confirmation(lang: Lang, *, followup: Any, customer: Any, tz: str, late_hour
     blocks = [section("\n".join(lines))]
     if followup.late:
         blocks.append(context(t("logged_late", lang, hours=late_hours)))
-    blocks.append(actions(f"followup_{followup.id}", button(t("edit", lang), ids.EDIT_FOLLOWUP, str(followup.id))))
+    blocks.append(actions(f"followup_{followup.id}", button(t("edit", lang), ids.EDIT_FOLLOWUP, button_value(followup.id))))
     return head, blocks
 
 
@@ -118,7 +119,7 @@ def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int) 
     for customer in customers[:limit]:
         line = f"*{escape(customer.number)}* · {escape(customer.company)}\n{t(f'status_{customer.status}', lang)} · <@{customer.owner_id}>"
         blocks.append(section(line, block_id=f"match_{customer.id}",
-                              accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id))))
+                              accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, button_value(customer.id))))
     if len(customers) >= limit:
         blocks.append(context(t("matches_more", lang, count=limit)))
     return title, blocks
@@ -155,7 +156,7 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
             line += f" · {t('late_mark', lang)}"
         blocks.append(context(line + "\n" + escape(clip(followup.notes or "", 280))))
     blocks.append(actions(f"card_{customer.id}",
-                          button(t("log_followup", lang), ids.LOG_FOLLOWUP, str(customer.id), "primary"),
-                          button(t("propose_grade", lang), ids.PROPOSE_GRADE, str(customer.id)),
-                          button(t("report_issue", lang), ids.REPORT_ISSUE, str(customer.id))))
+                          button(t("log_followup", lang), ids.LOG_FOLLOWUP, button_value(customer.id), "primary"),
+                          button(t("propose_grade", lang), ids.PROPOSE_GRADE, button_value(customer.id)),
+                          button(t("report_issue", lang), ids.REPORT_ISSUE, button_value(customer.id))))
     return f"{escape(customer.number)} · {escape(customer.company)}", blocks

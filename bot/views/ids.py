@@ -56,3 +56,11 @@ ACKNOWLEDGE = "churn_ack"
 MARK_CHURNED = "churn_mark"
 PLAN_VIEW = "churn_plan"
 CHURNED_VIEW = "churn_mark"
+
+# Where a modal shows a refusal (not allowed, not found, out of date): errors must sit on an input
+# block. Modals not listed show it at their first input block.
+REFUSAL_FIELDS = {
+    LEAD_VIEW: "company", DECISION_REASON_VIEW: REASON_BLOCK, FOLLOWUP_VIEW: "notes", GRADE_VIEW: "grade",
+    SNOOZE_VIEW: "reason", ISSUE_VIEW: "description", ISSUE_RESOLVE_VIEW: "resolution", DEAL_COMMENT_VIEW: "comment",
+    PLAN_VIEW: "actions", CHURNED_VIEW: "reason",
+}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.domain.dates import format_when
@@ -21,6 +20,7 @@ from bot.views.blocks import (
     section,
     text_input,
 )
+from bot.views.metadata import IssueMeta, button_value
 
 CATEGORIES = ("quality", "logistics", "after_sales", "billing", "other")
 
@@ -63,13 +63,13 @@ def issue_message(*, issue: Any, customer: Any, lang: Lang, tz: str) -> tuple[st
                                 when=format_when(issue.resolved_at, tz=tz, lang=lang),
                                 resolution=escape(clip(issue.resolution or "", 1500)), satisfaction=issue.satisfaction)))
     else:
-        buttons = [] if issue.responded_at else [button(t("responded", lang), ids.ISSUE_RESPONDED, str(issue.id))]
-        buttons.append(button(t("resolved", lang), ids.ISSUE_RESOLVED, str(issue.id), "primary"))
+        buttons = [] if issue.responded_at else [button(t("responded", lang), ids.ISSUE_RESPONDED, button_value(issue.id))]
+        buttons.append(button(t("resolved", lang), ids.ISSUE_RESOLVED, button_value(issue.id), "primary"))
         blocks.append(actions(f"issue_{issue.id}", *buttons))
     return f"{kind} {escape(issue.number)}: {escape(customer.number)} · {escape(customer.company)}", blocks
 
 
-def resolve_modal(lang: Lang, *, issue_id: int, channel: str | None, ts: str | None) -> dict[str, Any]:
+def resolve_modal(lang: Lang, *, issue_id: int) -> dict[str, Any]:
     scores = [option(str(n), str(n)) for n in range(1, 6)]
     blocks = [
         text_input("resolution", t("f_resolution", lang), multiline=True, max_length=3000),
@@ -78,4 +78,4 @@ def resolve_modal(lang: Lang, *, issue_id: int, channel: str | None, ts: str | N
     ]
     return modal(ids.ISSUE_RESOLVE_VIEW, t("resolve_title", lang), blocks, submit=t("submit", lang),
                  close=t("cancel", lang),
-                 private_metadata=json.dumps({"issue_id": issue_id, "channel": channel, "ts": ts}))
+                 private_metadata=IssueMeta(issue_id=issue_id).model_dump_json())
