@@ -895,17 +895,17 @@ def take_sequence_block(*, session: Session, key: str, count: int) -> int:
 
 
 def insert_many(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """One executemany INSERT of plain rows (bulk paths: imports)."""
+    """One executemany INSERT of plain rows (bulk paths: imports), without the ORM's per-row bookkeeping."""
     if rows:
-        session.execute(insert(model), rows)
+        session.execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
 def insert_many_returning_ids(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
     """INSERT many rows and return their new ids, in the order of ``rows``."""
     if not rows:
         return []
-    table: Any = model
-    result = session.execute(insert(model).returning(table.id, sort_by_parameter_order=True), rows)
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return [row[0] for row in result]
 
 

@@ -172,6 +172,11 @@ def text_of(value: Any) -> str | None:
     its quote back off."""
     if value is None:
         return None
+    if type(value) is str and "\r" not in value:  # the common case, fast
+        text = value.strip()
+        if not text:
+            return None
+        return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS else text
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):

@@ -30,8 +30,10 @@ import codecs
 import csv
 import hashlib
 import io
+import pickle
 import re
 import string
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -192,76 +194,121 @@ class Parsed:
     has_followup: bool = False
 
 
+TEXT_KEYS = ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
+             "contact_title", "phone", "email", "need", "pain_points", "owner", "content", "feedback", "next_step",
+             "notes", "customer_notes")
+WORD_PARSERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("status", sheet.parse_status), ("method", sheet.parse_method), ("stage", sheet.parse_stage),
+    ("source", sheet.parse_source), ("intent", sheet.parse_intent), ("grade", sheet.parse_grade),
+    ("tags", sheet.parse_tags), ("annual_purchase", sheet.parse_amount), ("satisfaction", sheet.parse_satisfaction))
+DATE_KEYS = ("acquired", "last_contact", "next_step_date")
+FOLLOWUP_CELLS = ("date", "method", "content", "stage", "feedback")
+
+
 class RowReader:
-    """Reads data rows under a header: each cell through its parser, problems with row and column."""
+    """Reads data rows under a header: each cell through its parser, problems with row and column.
+
+    The same words and dates come back on row after row (statuses, methods, a customer's company):
+    each parser's answer is remembered per distinct cell value, so a long file is read at the speed
+    of its distinct values.
+    """
 
     def __init__(self, header: sheet.Header, zone: Any) -> None:
         self.header = header
         self.zone = zone
         self.year: int | None = None  # the latest year seen: "3月3日" in a row without a date of its own
+        fields = header.fields
+        self._text = [(key, fields[key], LIMITS.get(key)) for key in TEXT_KEYS if key in fields]
+        self._words = [(key, fields[key], parse) for key, parse in WORD_PARSERS if key in fields]
+        self._dates = [(key, fields[key]) for key in DATE_KEYS if key in fields]
+        self._date_index = fields.get("date")
+        self._followups = header.layout == "followups"
+        self._memo: dict[tuple[str, Any], Any] = {}
+        self._instants: dict[sheet.CellDate, datetime] = {}
 
     def where(self, row: int, key: str) -> str:
         index = self.header.fields[key]
         return f"row {row}, column {sheet.column_letter(index)} ({self.header.labels[key]})"
 
-    def cell(self, cells: tuple[Any, ...], key: str) -> Any:
-        index = self.header.fields.get(key)
-        return cells[index] if index is not None and index < len(cells) else None
+    def _parse(self, key: str, parse: Callable[[Any], Any], raw: Any) -> Any:
+        """``parse(raw)``, remembered; a BadValue is remembered and raised again."""
+        try:
+            memo_key = (key, raw)
+            found = self._memo.get(memo_key, _MISSING)
+        except TypeError:  # an unhashable cell: never the case with openpyxl or csv
+            return parse(raw)
+        if found is _MISSING:
+            try:
+                found = parse(raw)
+            except sheet.BadValue as bad:
+                found = bad
+            if len(self._memo) < 200_000:
+                self._memo[memo_key] = found
+        if isinstance(found, sheet.BadValue):
+            raise found
+        return found
+
+    def _date(self, key: str, raw: Any) -> sheet.CellDate | None:
+        if raw is None or raw == "":
+            return None
+        year = self.year
+        return self._parse(f"{key}:{year}", lambda value: sheet.parse_date(value, year=year), raw)
 
     def read(self, row: int, cells: tuple[Any, ...]) -> Parsed | None:
-        if all(sheet.text_of(c) is None for c in cells):
-            return None
+        width = len(cells)
         problems: list[str] = []
         values: dict[str, Any] = {}
-
-        def take(key: str, parse: Callable[..., Any], **kwargs: Any) -> None:
-            raw = self.cell(cells, key)
+        for key, index, limit in self._text:
+            text = sheet.text_of(cells[index]) if index < width else None
+            values[key] = text
+            if limit and text and len(text) > limit:
+                problems.append(f"{self.where(row, key)}: longer than {limit} characters")
+        occurred = None
+        if self._date_index is not None:
             try:
-                values[key] = parse(raw, **kwargs)
+                occurred = values["date"] = self._date("date", cells[self._date_index]
+                                                       if self._date_index < width else None)
+            except sheet.BadValue as bad:
+                problems.append(f"{self.where(row, 'date')}: {bad}")
+            if occurred is not None:
+                self.year = occurred.day.year
+        for key, index, parse in self._words:
+            raw = cells[index] if index < width else None
+            if raw is None or raw == "":
+                values[key] = [] if key == "tags" else None
+                continue
+            try:
+                values[key] = self._parse(key, parse, raw)
             except sheet.BadValue as bad:
                 problems.append(f"{self.where(row, key)}: {bad}")
-
-        for key in ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
-                    "contact_title", "phone", "email", "need", "pain_points", "owner", "content", "feedback",
-                    "next_step", "notes", "customer_notes"):
-            if key in self.header.fields:
-                values[key] = sheet.text_of(self.cell(cells, key))
-                limit = LIMITS.get(key)
-                if limit and values[key] and len(values[key]) > limit:
-                    problems.append(f"{self.where(row, key)}: longer than {limit} characters")
-        take("date", self._date)
-        occurred = values.get("date")
-        if occurred is not None:
-            self.year = occurred.day.year
-        for key, parse in (("status", sheet.parse_status), ("method", sheet.parse_method),
-                           ("stage", sheet.parse_stage), ("source", sheet.parse_source),
-                           ("intent", sheet.parse_intent), ("grade", sheet.parse_grade),
-                           ("tags", sheet.parse_tags), ("annual_purchase", sheet.parse_amount),
-                           ("satisfaction", sheet.parse_satisfaction)):
-            if key in self.header.fields:
-                take(key, parse)
-        for key in ("acquired", "last_contact", "next_step_date"):
-            if key in self.header.fields:
-                take(key, self._date)
+        for key, index in self._dates:
+            try:
+                values[key] = self._date(key, cells[index] if index < width else None)
+            except sheet.BadValue as bad:
+                problems.append(f"{self.where(row, key)}: {bad}")
+        if not any(v for v in values.values()) and not problems and all(sheet.text_of(c) is None for c in cells):
+            return None  # a blank row
         if not values.get("company") and not values.get("number"):
             key = "company" if "company" in self.header.fields else "number"
             problems.append(f"{self.where(row, key)}: the company is missing")
         parsed = Parsed(row=row, values=values, problems=problems)
-        followup_cells = ("date", "method", "content", "stage", "feedback")
-        parsed.has_followup = self.header.layout == "followups" and any(values.get(k) for k in followup_cells)
+        parsed.has_followup = self._followups and any(values.get(k) for k in FOLLOWUP_CELLS)
         if parsed.has_followup and occurred is None:
-            key = "date" if "date" in self.header.fields else next(k for k in followup_cells if k in self.header.fields)
+            key = "date" if "date" in self.header.fields else next(k for k in FOLLOWUP_CELLS if k in self.header.fields)
             if not any(p.startswith(self.where(row, key)) for p in problems):
                 problems.append(f"{self.where(row, key)}: a follow-up needs its date (跟进日期 / Date)")
         if occurred is not None:
-            parsed.occurred = self.instant(occurred.combine(DEFAULT_TIME))
+            instant = self._instants.get(occurred)
+            if instant is None:
+                instant = self._instants[occurred] = self.instant(occurred.combine(DEFAULT_TIME))
+            parsed.occurred = instant
         return parsed
-
-    def _date(self, raw: Any) -> sheet.CellDate | None:
-        return sheet.parse_date(raw, year=self.year)
 
     def instant(self, local: datetime) -> datetime:
         return local.replace(tzinfo=self.zone).astimezone(UTC)
+
+
+_MISSING = object()
 
 
 def _minute(at: datetime) -> datetime:
@@ -326,6 +373,7 @@ class Plan:
     default_owner: str | None  # --owner: for rows without an owner
     existing: dict[int, Customer]  # group index → customer already stored
     problems: list[str]
+    spill: Spill
     rows: int = 0
 
 
@@ -377,13 +425,14 @@ def import_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | 
     if owner is not None and owner not in (*team.supervisors, *team.reps):
         raise ImportRefused([f"--owner {owner}: not a member of team {team.name}"])
     plan = check_file(runtime, path, team=team, owner=owner, now=now, progress=progress)
-    if plan.problems:
-        raise ImportRefused(plan.problems)
-    result = ImportResult(layout=plan.header.layout, ignored_columns=plan.header.ignored, dry_run=dry_run)
-    with runtime.db.write() as session:
-        _write(session, runtime, plan, path, team=team, now=now, result=result, progress=progress)
-        if dry_run:
-            session.rollback()
+    with plan.spill:
+        if plan.problems:
+            raise ImportRefused(plan.problems)
+        result = ImportResult(layout=plan.header.layout, ignored_columns=plan.header.ignored, dry_run=dry_run)
+        with runtime.db.write() as session:
+            _write(session, runtime, plan, path, team=team, now=now, result=result, progress=progress)
+            if dry_run:
+                session.rollback()
     return result
 
 
@@ -402,6 +451,8 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     by_number: dict[str, int] = {}
     by_name: dict[str, int] = {}
     count = 0
+    spill = Spill()
+    last_company, last_key = None, None
     for number, cells in _chain(first, rows):
         if number <= header.row:
             continue
@@ -414,7 +465,10 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
         problems.extend(parsed.problems)
         values = parsed.values
         customer_number = values.get("number")
-        name_key = normalize_company_name(values["company"]) if values.get("company") else None
+        company = values.get("company")
+        if company != last_company:
+            last_company, last_key = company, normalize_company_name(company) if company else None
+        name_key = last_key
         if not customer_number and not name_key:
             continue  # reported: the company is missing
         index = by_number.get(customer_number.lower()) if customer_number else None
@@ -455,6 +509,11 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             group.timeline.append((order, values.get("status"), values.get("stage")))
             group.first_at = min(group.first_at or parsed.occurred, parsed.occurred)
             group.last_at = max(group.last_at or parsed.occurred, parsed.occurred)
+            if not problems:  # a file with problems is not written: no need to keep its rows
+                spill.add((index, number, parsed.occurred, values.get("method") or "other", values.get("stage"),
+                           values.get("content"), values.get("feedback"), values.get("next_step"),
+                           values.get("next_step_date"), values.get("status"), values.get("satisfaction"),
+                           values.get("notes"), values.get("owner")))
     if progress:
         progress(count % 1000)
     owners = _match_owners(runtime, team, groups, header, reader, owner=owner, now=now, problems=problems)
@@ -465,7 +524,44 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             problems.append(f"{reader.where(row, 'company') if 'company' in header.fields else reader.where(row, 'number')}"
                             f": the company is missing (no customer {group.number} exists)")
     return Plan(groups=groups, header=header, owners=owners, default_owner=owner, existing=existing,
-                problems=sorted(set(problems), key=_row_of), rows=count)
+                problems=sorted(set(problems), key=_row_of), spill=spill, rows=count)
+
+
+class Spill:
+    """The follow-up rows of pass 1, kept in a temporary file (pickled batches) for the write:
+    memory stays flat, and the file is neither read nor checked a second time."""
+
+    BATCH = 2_000
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        self._batch: list[tuple[Any, ...]] = []
+        self.count = 0
+
+    def add(self, item: tuple[Any, ...]) -> None:
+        self._batch.append(item)
+        self.count += 1
+        if len(self._batch) >= self.BATCH:
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        if self._batch:
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
+        self._file.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self._file)  # noqa: S301 - our own temporary file
+            except EOFError:
+                return
+            yield from batch
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
 
 
 def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
@@ -779,59 +875,46 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
 
 def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path, *, ids: dict[int, int],
                      team: TeamConfig, result: ImportResult, progress: Progress | None) -> None:
-    """Pass 2: read the file again and insert its follow-ups, leaving out the ones already there."""
+    """Pass 2: the follow-up rows kept by pass 1, inserted in batches, leaving out the ones already there."""
     zone = team.zone
     existing_ids = [ids[i] for i in plan.existing]
     seen: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
                       in queries.followup_identities(session=session, customer_ids=existing_ids)}
-    group_of: dict[str, int] = {}
-    for index, group in enumerate(plan.groups):
-        if group.number:
-            group_of["#" + group.number.lower()] = index
-        if group.name_key:
-            group_of[group.name_key] = index
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
                       if any(explicit is None for _o, explicit, _s in group.timeline)}
-    rows = read_rows(path)
-    reader = RowReader(plan.header, zone)
     batch: list[dict[str, Any]] = []
     count = 0
-    for number, cells in rows:
-        if number <= plan.header.row:
-            continue
+    next_steps: dict[tuple[Any, ...], datetime | None] = {}
+    for (index, number, occurred, method, stage, content, feedback, next_step, next_cell, status, satisfaction,
+         remarks, owner_written) in plan.spill:
         count += 1
         if progress and count % 1000 == 0:
             progress(1000)
-        parsed = reader.read(number, cells)
-        if parsed is None or not parsed.has_followup or parsed.occurred is None:
-            continue
-        values = parsed.values
-        index = group_of.get("#" + values["number"].lower()) if values.get("number") else None
-        if index is None:
-            index = group_of[normalize_company_name(values["company"])]
         customer_id = ids[index]
-        method = values.get("method") or "other"
-        identity = followup_identity(customer_id, parsed.occurred, method, values.get("content"))
+        identity = followup_identity(customer_id, occurred, method, content)
         if identity in seen:
             result.skipped += 1
             continue
         seen.add(identity)
         group = plan.groups[index]
-        author = (plan.owners.get(values.get("owner") or "") or plan.owners.get(group.value("owner") or "")
+        author = (plan.owners.get(owner_written or "") or plan.owners.get(group.value("owner") or "")
                   or plan.default_owner or "")
-        next_cell = values.get("next_step_date")
-        local_year = parsed.occurred.astimezone(zone).year
-        next_day = next_cell.day if next_cell else sheet.leading_date(values.get("next_step"), year=local_year)
-        next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
-                   .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
-        status = values.get("status") or derived_status.get(index, {}).get(number)
+        local_year = occurred.astimezone(zone).year
+        step_key = (next_cell, next_step if next_cell is None else None, local_year)
+        next_at = next_steps.get(step_key, _MISSING)
+        if next_at is _MISSING:
+            next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=local_year)
+            next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
+                       .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
+            if len(next_steps) < 100_000:
+                next_steps[step_key] = next_at
         batch.append({
-            "customer_id": customer_id, "author_id": author or IMPORTER, "occurred_at": parsed.occurred,
-            "logged_at": parsed.occurred, "method": method, "stage": values.get("stage"),
-            "notes": values.get("content"), "feedback": values.get("feedback"), "next_step": values.get("next_step"),
-            "next_step_at": next_at, "next_step_owner": (author or None) if values.get("next_step") else None,
-            "status_after": status, "satisfaction": values.get("satisfaction"), "remarks": values.get("notes"),
-            "late": False,
+            "customer_id": customer_id, "author_id": author or IMPORTER, "occurred_at": occurred,
+            "logged_at": occurred, "method": method, "stage": stage, "notes": content, "feedback": feedback,
+            "next_step": next_step, "next_step_at": next_at,
+            "next_step_owner": (author or None) if next_step else None,
+            "status_after": status or derived_status.get(index, {}).get(number), "satisfaction": satisfaction,
+            "remarks": remarks, "late": False,
         })
         if len(batch) >= BATCH:
             queries.insert_many(session=session, model=FollowUp, rows=batch)

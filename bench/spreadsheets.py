@@ -1,0 +1,267 @@
+"""Spreadsheet import and export at scale, against the floor of a plain bulk insert of the same rows.
+
+    python -m bench.spreadsheets                                  # 10,000 customers, 100,000 follow-up rows
+    python -m bench.spreadsheets --customers 100000               # the issue's size: 1,000,000 rows
+    python -m bench.spreadsheets --database-url postgresql+psycopg://…   # a private schema there
+
+A follow-up record (客户全周期跟进记录表 layout, Chinese headers, a title row) of N customers with
+``--rows-per-customer`` follow-ups each is generated once as .xlsx and .csv. Then, each in a process
+of its own on a database of its own (so that the peak memory is the step's own, read with wait4):
+
+* **floor**: the same customers and follow-up rows inserted with one ``executemany`` per 10,000 rows
+  (SQLite) or ``COPY`` (PostgreSQL), values prepared beforehand (not timed): the least any import
+  of these rows can take;
+* **import xlsx** / **import csv**: ``bot.services.spreadsheets.import_file`` as ``followup-bot
+  import`` runs it (check pass, one write transaction, second pass for the follow-ups);
+* **export xlsx** / **export csv** of the imported database (write-only streaming).
+
+Targets (issue 11): import within 3× the floor; export of 100,000 customers under 60 s (smaller
+runs are projected linearly); peak memory under 500 MB. The verdict lines say PASS or FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, TEAMS_FILE, closing_verdict, private_database
+
+TEAM = "East China"
+OWNERS = ("U0REP1", "U0REP2", "U0SUPEAST")
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+HEADER = ["客户编号", "客户名称", "所属行业", "客户规模", "联系人", "职位", "联系方式", "跟进阶段", "跟进日期", "跟进方式",
+          "跟进内容(含需求、方案、反馈等)", "客户反馈(需求变化、疑虑、满意度等)", "下一步计划(时间、动作、负责人)", "当前状态",
+          "负责人", "备注"]
+STEPS = [("潜在客户开发", "意向客户"), ("需求深挖", "需求确认"), ("方案提供", "谈判中"), ("商务谈判", "意向确认"),
+         ("成交签约", "成交"), ("售后维护", "维护中")]
+METHODS = ("电话", "线上会议", "面谈", "邮件", "微信")
+INDUSTRIES = ("互联网", "制造业", "零售", "物流", "医疗", "能源")
+CONTENT = ("客户计划升级客户管理系统，初步意向高，关注数据分析功能与交付周期。",
+           "提供定制方案（含功能清单、报价25万、交付周期1个月），附3个同行业成功案例。",
+           "达成共识：报价22万，分3期付款（40%-40%-20%），交付周期1.5个月。",
+           "Called the buyer: budget confirmed for next quarter, waiting for the board.")
+TARGET_RATIO = 3.0
+TARGET_MEMORY_MB = 500.0
+TARGET_EXPORT_S = 60.0
+TARGET_EXPORT_CUSTOMERS = 100_000
+
+
+# The file ------------------------------------------------------------------------------------------
+
+
+def generated_rows(customers: int, per_customer: int, seed: int) -> Any:
+    """The follow-up record's data rows: each customer's history in date order, one row a follow-up."""
+    rng = random.Random(seed)
+    start = date(2024, 1, 2)
+    for n in range(1, customers + 1):
+        number = f"CL2024{n:06d}"
+        company = f"测试客户{n}有限公司" if n % 2 else f"Bench Customer {n} Ltd"
+        industry = INDUSTRIES[n % len(INDUSTRIES)]
+        owner = OWNERS[n % len(OWNERS)]
+        day = start + timedelta(days=rng.randrange(300))
+        for k in range(per_customer):
+            stage, status = STEPS[min(k, len(STEPS) - 1)]
+            day += timedelta(days=rng.randrange(1, 6))
+            yield [number, company, industry, "100-500人", f"联系人{n % 97}", "采购总监", f"138{n:08d}"[:11], stage,
+                   day.isoformat(), METHODS[(n + k) % len(METHODS)], f"{CONTENT[(n + k) % len(CONTENT)]} #{k}",
+                   "表示关注，希望先了解产品功能模块。", f"{day.month}月{day.day}日后再跟进", status, owner,
+                   "线索来源:行业展会" if k == 0 else None]
+
+
+def write_files(folder: Path, customers: int, per_customer: int, seed: int) -> dict[str, Path]:
+    from openpyxl import Workbook
+
+    csv_path, xlsx_path = folder / "跟进记录.csv", folder / "跟进记录.xlsx"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["客户全周期跟进记录表"])
+        writer.writerow(HEADER)
+        writer.writerows(generated_rows(customers, per_customer, seed))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("跟进记录")
+    sheet.append(["客户全周期跟进记录表"])
+    sheet.append(HEADER)
+    for row in generated_rows(customers, per_customer, seed):
+        sheet.append(row)
+    book.save(xlsx_path)
+    return {"xlsx": xlsx_path, "csv": csv_path}
+
+
+# Steps, each in a child process ---------------------------------------------------------------------
+
+
+def _runtime(database_url: str) -> Any:
+    from slack_sdk import WebClient
+
+    from bot.config import load_teams_config
+    from bot.runtime import Runtime
+    from bot.services.directory import sync_directory
+    from storage.db import Database
+
+    db = Database(database_url)
+    if db.is_empty():
+        db.migrate()
+    runtime = Runtime(config=load_teams_config(ROOT / TEAMS_FILE), db=db, slack=WebClient(), clock=lambda: NOW)
+    sync_directory(runtime)
+    return runtime
+
+
+def child_import(database_url: str, path: str) -> dict[str, Any]:
+    from bot.services.spreadsheets import import_file
+
+    runtime = _runtime(database_url)
+    team = runtime.config.team(TEAM)
+    started = time.perf_counter()
+    result = import_file(runtime, Path(path), team=team)
+    seconds = time.perf_counter() - started
+    runtime.db.dispose()
+    return {"seconds": seconds, "created": result.created, "followups": result.followups, "summary": result.summary()}
+
+
+def child_export(database_url: str, path: str) -> dict[str, Any]:
+    from bot.services.spreadsheets import export_file, export_format
+
+    runtime = _runtime(database_url)
+    started = time.perf_counter()
+    count = export_file(runtime, Path(path), fmt=export_format(Path(path)), lang="zh-CN", team=runtime.config.team(TEAM))
+    seconds = time.perf_counter() - started
+    runtime.db.dispose()
+    return {"seconds": seconds, "customers": count, "bytes": os.path.getsize(path)}
+
+
+def child_floor(database_url: str, customers: int, per_customer: int, seed: int) -> dict[str, Any]:
+    """The same rows, values prepared beforehand, inserted plainly: executemany (SQLite) or COPY (PostgreSQL)."""
+    from bot.domain.leads import normalize_company_name
+
+    runtime = _runtime(database_url)
+    team_id = runtime.team_ids[TEAM]
+    customer_rows: list[tuple[Any, ...]] = []
+    followup_rows: list[tuple[Any, ...]] = []
+    stamp = NOW.replace(tzinfo=None).isoformat(" ")
+    current = None
+    for row in generated_rows(customers, per_customer, seed):
+        if row[0] != current:
+            current = row[0]
+            customer_rows.append((row[0], team_id, row[14], row[1], normalize_company_name(row[1]), row[2], row[3],
+                                  "", stamp, "other", "medium", "[]", "", row[13], "approved", False, False, "import",
+                                  stamp, stamp))
+        followup_rows.append((len(customer_rows), row[14], f"{row[8]} 04:00:00", f"{row[8]} 04:00:00", "phone", None,
+                              row[10], row[11], row[12], row[13], False))
+    customer_columns = ("number", "team_id", "owner_id", "company", "name_key", "industry", "company_size", "need",
+                        "acquired_at", "source", "intent", "tags", "search_text", "status", "registration", "paused",
+                        "warning", "created_by", "created_at", "updated_at")
+    followup_columns = ("customer_id", "author_id", "occurred_at", "logged_at", "method", "stage", "notes", "feedback",
+                        "next_step", "status_after", "late")
+    engine = runtime.db.engine
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            for table, columns, rows in (("customers", customer_columns, customer_rows),
+                                         ("followups", followup_columns, followup_rows)):
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for values in rows:
+                        copy.write_row(values)
+        else:
+            for table, columns, rows in (("customers", customer_columns, customer_rows),
+                                         ("followups", followup_columns, followup_rows)):
+                statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                for start in range(0, len(rows), 10_000):
+                    cursor.executemany(statement, rows[start:start + 10_000])
+        cursor.close()
+    seconds = time.perf_counter() - started
+    runtime.db.dispose()
+    return {"seconds": seconds, "customers": len(customer_rows), "followups": len(followup_rows)}
+
+
+CHILDREN = {"import": child_import, "export": child_export, "floor": child_floor}
+
+
+def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
+    """Run a step in a process of its own; its result and its peak resident memory in MB."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "bench.spreadsheets", "--child", step, json.dumps(args)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{step} failed (status {status}); see above")
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return json.loads(output.strip().splitlines()[-1]), peak_mb
+
+
+# Main ----------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.spreadsheets", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=10_000, help="customers in the file (issue: 100000)")
+    parser.add_argument("--rows-per-customer", type=int, default=10, help="follow-up rows per customer")
+    parser.add_argument("--formats", default="xlsx,csv", help="file formats to import, comma-separated")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", help="PostgreSQL URL to use private schemas in (default: new SQLite files)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        step, raw = args.child
+        print(json.dumps(CHILDREN[step](*json.loads(raw))))
+        return 0
+    started = time.perf_counter()
+    failures: list[str] = []
+    rows = args.customers * args.rows_per_customer
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    with tempfile.TemporaryDirectory(prefix="bench-sheets-") as tmp:
+        folder = Path(tmp)
+        mark = time.perf_counter()
+        files = write_files(folder, args.customers, args.rows_per_customer, args.seed)
+        sizes = ", ".join(f"{k} {files[k].stat().st_size / 1e6:.1f} MB" for k in formats)
+        print(f"file: {args.customers:,} customers, {rows:,} follow-up rows ({sizes}); generated in "
+              f"{time.perf_counter() - mark:.1f} s")
+        with private_database(args.database_url) as url:
+            floor, floor_mb = run_child("floor", url, args.customers, args.rows_per_customer, args.seed)
+        print(f"floor (plain bulk insert of the same {floor['customers']:,} customers + {floor['followups']:,} rows): "
+              f"{floor['seconds']:.2f} s, peak {floor_mb:.0f} MB")
+        for fmt in formats:
+            with private_database(args.database_url) as url:
+                imported, import_mb = run_child("import", url, str(files[fmt]))
+                ratio = imported["seconds"] / floor["seconds"]
+                print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
+                      f"x{ratio:.2f} of the floor, peak {import_mb:.0f} MB -- {imported['summary']}")
+                if imported["created"] != args.customers or imported["followups"] != rows:
+                    failures.append(f"import {fmt} wrote {imported['created']} customers and {imported['followups']} "
+                                    f"follow-ups, not {args.customers} and {rows}")
+                if ratio > TARGET_RATIO:
+                    failures.append(f"import {fmt}: x{ratio:.2f} of the floor (target <= x{TARGET_RATIO:.0f})")
+                if import_mb > TARGET_MEMORY_MB:
+                    failures.append(f"import {fmt}: peak {import_mb:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB)")
+                if fmt == formats[0]:
+                    for out in ("xlsx", "csv"):
+                        target = folder / f"export.{out}"
+                        done, export_mb = run_child("export", url, str(target))
+                        projected = done["seconds"] * TARGET_EXPORT_CUSTOMERS / max(done["customers"], 1)
+                        print(f"export {out}: {done['customers']:,} customers in {done['seconds']:.2f} s "
+                              f"({done['bytes'] / 1e6:.1f} MB), peak {export_mb:.0f} MB; "
+                              f"{TARGET_EXPORT_CUSTOMERS:,} customers projected at {projected:.0f} s")
+                        if projected > TARGET_EXPORT_S:
+                            failures.append(f"export {out}: {projected:.0f} s for {TARGET_EXPORT_CUSTOMERS:,} customers "
+                                            f"(target < {TARGET_EXPORT_S:.0f} s)")
+                        if export_mb > TARGET_MEMORY_MB:
+                            failures.append(f"export {out}: peak {export_mb:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB)")
+    return closing_verdict(failures, started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
