@@ -14,8 +14,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.domain.cadence import CustomerFacts, cadence_days, next_due
 from bot.runtime import Runtime
 from storage import queries
@@ -69,12 +67,6 @@ def recompute_all(runtime: Runtime, *, batch: int = 2000) -> int:
             return done
         done += len(chunk)
         after = chunk[-1].id
-
-
-def recompute_in(session: Session, runtime: Runtime, customer_id: int) -> None:
-    customer = session.get(Customer, customer_id)
-    if customer is not None:
-        recompute(runtime, customer)
 
 
 def cadence_days_cache(runtime: Runtime) -> Callable[[Any], int | None]:

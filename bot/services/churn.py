@@ -12,7 +12,6 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.churn import Score, Signals, churn_score
-from bot.domain.dates import format_when
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
@@ -246,7 +245,3 @@ def repurchase_items(runtime: Runtime, now: datetime) -> int:
                 "due_at": datetime.combine(starts, time(9, 0), zone), "note": ends.isoformat(), "created_at": now,
             })
     return created
-
-
-def format_last(at: datetime | None, tz: str, lang: str) -> str:
-    return format_when(at, tz=tz, lang=lang) if at else t("never", lang)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from bot.domain.calendar import quarter_label, quarter_start
 from bot.domain.grades import GRADES, suggest_grade
 from bot.domain.policy import GradePolicy
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import cadence, customers
+from bot.services import cadence
 from bot.services.approvals import decided_message, open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
@@ -76,13 +76,6 @@ def parse_proposal(values: dict[str, Any], policy: GradePolicy) -> GradeProposal
     assert amount is not None and suggested is not None
     return GradeProposal(grade=str(grade), annual_purchase=amount, potential=int(potential), reason=reason,
                          suggested=suggested)
-
-
-def customer_for_grading(runtime: Runtime, actor: Actor, reference: str) -> Customer:
-    matches = customers.resolve(runtime, actor, reference)
-    if len(matches) != 1:
-        raise NotFound("customer_not_found", reference=reference)
-    return matches[0]
 
 
 @dataclass(frozen=True)

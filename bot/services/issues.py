@@ -11,7 +11,6 @@ from bot.domain.dates import format_when
 from bot.errors import InvalidInput, NotAuthorized, NotFound
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.services import customers
 from bot.services.directory import Actor, resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
 from bot.services.permissions import require_owner_or_decider, scope_of
@@ -175,10 +174,3 @@ def _close(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str | 
                           blocks=blocks, method="chat.update", ts=ts)
         enqueue(session, update, now=now)
     return (update.key,)
-
-
-def resolve_customer(runtime: Runtime, actor: Actor, reference: str) -> Customer:
-    matches = customers.resolve(runtime, actor, reference)
-    if len(matches) != 1:
-        raise NotFound("customer_not_found", reference=reference)
-    return matches[0]

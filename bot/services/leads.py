@@ -112,12 +112,6 @@ def submit_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key:
         runtime, actor=actor, lead=lead, request_key=request_key, customer_id=None)
 
 
-def resubmit_lead(runtime: Runtime, *, actor: Actor, customer_id: int, lead: LeadInput, request_key: str) -> LeadSaved:
-    """The rep completes a lead the supervisor asked more information about, and sends it again."""
-    return check_lead(runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id) or save_lead(
-        runtime, actor=actor, lead=lead, request_key=request_key, customer_id=customer_id)
-
-
 def check_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str,
                customer_id: int | None) -> LeadSaved | None:
     """The quick, read-only part, answered before Slack's deadline: the earlier result of a retried
