@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.logs import FORMATS, LEVELS
+
 # Words that only a value nobody filled in contains.
 PLACEHOLDERS = ("changeme", "change-me", "change_me", "your-", "your_", "replace-me", "replace_me", "...", "\u2026")
 # `<your token>`, `<signing secret>`; a token prefix with nothing real after it (`xoxb-`, `xapp-xxxx`).
@@ -97,6 +99,8 @@ class Settings(BaseSettings):
     # How long a message Slack keeps refusing with 5xx or network errors is retried before it is
     # dropped (with its reason; the admins are told).
     outbox_give_up_hours: float = Field(default=6.0, gt=0)
+    log_level: str = "INFO"
+    log_format: str = "text"
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -118,6 +122,22 @@ class Settings(BaseSettings):
     @classmethod
     def _slack_api_url(cls, value: str) -> str:
         return slack_api_url(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LEVELS:
+            raise SettingsError(f"LOG_LEVEL {value!r} is not a log level: use one of {', '.join(LEVELS)}.")
+        return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in FORMATS:
+            raise SettingsError(f"LOG_FORMAT {value!r} is not a log format: use text or json (one object a line).")
+        return fmt
 
     def require(self, *names: str) -> None:
         """Stop with one sentence when a setting the chosen mode needs is missing or a placeholder."""
