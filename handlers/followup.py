@@ -21,6 +21,7 @@ from bot.views import ids
 from bot.views.blocks import escape
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
 from bot.views.metadata import ButtonValue, FollowUpMeta, record_id
+from handlers import export
 from handlers.common import after_ack, customer_button, reply_privately
 from handlers.deals import open_deal_modal
 from handlers.duelist import my_due_list
@@ -107,6 +108,10 @@ def register(app: App, runtime: Runtime) -> None:
         meta = FollowUpMeta(response_url=url)
         if word == "help":
             ack(text=who.t("help"), response_type="ephemeral")
+            return
+        if word == export.SUBCOMMAND:  # answered now; the file follows by DM
+            ack(text=export.started(who), response_type="ephemeral")
+            export.deliver(runtime, client, who)
             return
         if word == "due":
             title, blocks = my_due_list(runtime, who)

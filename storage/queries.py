@@ -927,3 +927,13 @@ def followups_of(*, session: Session, customer_ids: list[int]) -> list[FollowUp]
         return []
     return list(session.scalars(select(FollowUp).where(FollowUp.customer_id.in_(customer_ids))
                                 .order_by(FollowUp.customer_id, FollowUp.occurred_at, FollowUp.id)))
+
+
+def customers_by_ids(*, session: Session, customer_ids: list[int]) -> dict[int, Customer]:
+    """Customers by id, with their contacts, loaded in chunks."""
+    found: dict[int, Customer] = {}
+    for start in range(0, len(customer_ids), 500):
+        chunk = customer_ids[start:start + 500]
+        found |= {c.id: c for c in session.scalars(
+            select(Customer).where(Customer.id.in_(chunk)).options(selectinload(Customer.contacts)))}
+    return found

@@ -682,8 +682,9 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
         result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner {row['owner_id']})")
     result.created = len(new_groups)
     # Customers already there: only what the file says and differs.
-    for index, customer in plan.existing.items():
-        customer = session.merge(customer, load=True)
+    stored = queries.customers_by_ids(session=session, customer_ids=[c.id for c in plan.existing.values()])
+    for index, found in plan.existing.items():
+        customer = stored[found.id]  # as it is now, inside the write transaction
         ids[index] = customer.id
         changed = _update_customer(session, customer, plan.groups[index], derived[index], now=now, history=history)
         if changed:
