@@ -12,7 +12,7 @@ from bot.services import decisions
 from bot.services.directory import Requester
 from bot.views import ids
 from bot.views.approvals import reason_modal
-from bot.views.metadata import ButtonValue, ReasonMeta
+from bot.views.metadata import ButtonValue, ReasonDecision, ReasonMeta
 from handlers.common import after_ack
 from handlers.pipeline import answered
 
@@ -25,7 +25,7 @@ def register(app: App, runtime: Runtime) -> None:
         _, keys = decisions.decide(runtime, actor_id=who.user_id, request_id=ref.id, decision="approved", reason=None)
         after_ack(runtime, who, keys)
 
-    def ask_reason(decision: str) -> Any:
+    def ask_reason(decision: ReasonDecision) -> Any:
         @answered
         def open_reason_modal(ack: Ack, body: dict[str, Any], who: Requester, ref: ButtonValue,
                               client: WebClient) -> None:

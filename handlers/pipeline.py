@@ -63,11 +63,11 @@ def install(app: App, runtime: Runtime) -> None:
             log.error("error handling an unverified request", exc_info=error)
             return None
         answer = map_failure(error, body=body, lang=_lang(context, runtime), tz=_team_tz(context))
-        if answer is None or response is None:
+        if answer is None:
             report_unexpected(error, body, _lang(context, runtime))
             return None
         _tell(body, answer.ephemeral)
-        return Ack()(**answer.ack)
+        return None if response is None else Ack()(**answer.ack)  # None: Slack already has its answer
 
 
 # The middleware ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.views import ids
 from bot.views.blocks import actions, button, context, escape, header, input_block, modal, section
-from bot.views.metadata import ReasonMeta, button_value
+from bot.views.metadata import ReasonDecision, ReasonMeta, button_value
 
 HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
 # Which decisions a kind offers, in button order.
@@ -62,7 +62,7 @@ def approval_message(
     return f"{title}: {escape(number)} {escape(company)}", blocks
 
 
-def reason_modal(*, request_id: int, decision: str, lang: Lang) -> dict[str, Any]:
+def reason_modal(*, request_id: int, decision: ReasonDecision, lang: Lang) -> dict[str, Any]:
     """The small modal behind Needs info and Reject: what is wanted, or why (required)."""
     needs_info = decision == "needs_info"
     element = {"type": "plain_text_input", "action_id": ids.REASON_BLOCK, "multiline": True, "max_length": 1000}

@@ -58,9 +58,12 @@ class DealMeta(CustomerMeta):
     outcome: Literal["won", "lost"]
 
 
+ReasonDecision = Literal["needs_info", "rejected"]  # the decisions that ask for a reason
+
+
 class ReasonMeta(Meta):
     request_id: RecordId
-    decision: Literal["needs_info", "rejected"]
+    decision: ReasonDecision
 
 
 class DealCommentMeta(Meta):
