@@ -193,8 +193,13 @@ def check_teams_file(path: Path) -> list[str]:
         config = load_teams_config(path)
     except ConfigError as exc:
         return exc.problems
+    return locate_in_file(path, _placeholder_problems(config))
+
+
+def locate_in_file(path: Path, found: list[tuple[Loc, str]]) -> list[str]:
+    """``path line N (where): message`` for problems found in a teams file that loaded."""
     lines = _line_index(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader))
-    return [_locate(loc, message, lines, str(path)) for loc, message in _placeholder_problems(config)]
+    return [_locate(loc, message, lines, str(path)) for loc, message in found]
 
 
 def _syntax_problem(exc: yaml.YAMLError, name: str) -> str:

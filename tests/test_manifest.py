@@ -35,7 +35,8 @@ def test_socket_mode_and_interactivity_are_on() -> None:
 def test_scopes_cover_the_web_api_methods_the_bot_calls() -> None:
     needs = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "users_info": "users:read",
              "views_open": "commands", "views_publish": None, "chat_postEphemeral": "chat:write",
-             "files_upload_v2": "files:write", "conversations_open": "im:write"}
+             "files_upload_v2": "files:write", "conversations_open": "im:write",
+             "conversations_info": "channels:read"}
     called = set()
     for path in [*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("handlers").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -44,3 +45,9 @@ def test_scopes_cover_the_web_api_methods_the_bot_calls() -> None:
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {needs[m] for m in called if needs[m]} <= scopes
     assert "chat_postMessage" in called and "users_info" in called
+    assert {needs[m] for m in needs if needs[m]} - {needs[m] for m in called if needs[m]} == set()
+
+
+def test_private_supervisor_channels_can_be_checked_too() -> None:
+    scopes = MANIFEST["oauth_config"]["scopes"]["bot"]
+    assert "groups:read" in scopes and "channels:read" in scopes

@@ -258,6 +258,9 @@ class FakeSlack:
         self.trigger_ttl = 3.0
         #: Users served by users.info, by id; fill with :meth:`add_user` or directly.
         self.users: dict[str, dict[str, Any]] = {}
+        #: conversations.info fields by channel id (``is_member``, ``is_archived``, ``name`` ...),
+        #: over the default of a public channel the bot is in.
+        self.channels: dict[str, dict[str, Any]] = {}
 
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
@@ -1033,6 +1036,7 @@ class FakeSlack:
                 is_channel=channel.startswith("C"),
                 is_private=channel.startswith("G"),
             )
+        info.update(self.channels.get(channel, {}))
         return {"ok": True, "channel": info}
 
     def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
