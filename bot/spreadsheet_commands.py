@@ -36,16 +36,21 @@ def add_arguments(sub: Any) -> None:
                            help="header and word language (default: the teams file's language)")
 
 
-def _team(runtime: Runtime, name: str | None, *, required: bool) -> TeamConfig | None:
+class NoSuchTeam(Exception):
+    pass
+
+
+def _team(runtime: Runtime, name: str | None) -> TeamConfig:
     teams = runtime.config.teams
+    names = ", ".join(t.name for t in teams)
     if name is None:
-        if len(teams) == 1 or not required:
-            return teams[0] if len(teams) == 1 else None
-        raise SystemExit(f"followup-bot: --team is needed: the teams are {', '.join(t.name for t in teams)}.")
+        if len(teams) == 1:
+            return teams[0]
+        raise NoSuchTeam(f"--team is needed: the teams are {names}")
     for team in teams:
         if team.name.casefold() == name.casefold():
             return team
-    raise SystemExit(f"followup-bot: no team called {name!r}; the teams are {', '.join(t.name for t in teams)}.")
+    raise NoSuchTeam(f"no team called {name!r}; the teams are {names}")
 
 
 @contextmanager
@@ -68,8 +73,11 @@ def run_import(settings: Settings, args: argparse.Namespace, *, build_runtime: B
         print(f"followup-bot: {path} does not exist.", file=sys.stderr)
         return 2
     runtime = build_runtime(settings, check_token=False)
-    team = _team(runtime, args.team, required=True)
-    assert team is not None
+    try:
+        team = _team(runtime, args.team)
+    except NoSuchTeam as exc:
+        print(f"followup-bot: {exc}.", file=sys.stderr)
+        return 2
     total = spreadsheets.count_rows(path)
     try:
         with _progress(2 * total if total else None, f"Importing {path.name}") as progress:
@@ -97,7 +105,11 @@ def run_export(settings: Settings, args: argparse.Namespace, *, build_runtime: B
         print(f"followup-bot: {exc}.", file=sys.stderr)
         return 2
     runtime = build_runtime(settings, check_token=False)
-    team = _team(runtime, args.team, required=False) if args.team else None
+    try:
+        team = _team(runtime, args.team) if args.team else None
+    except NoSuchTeam as exc:
+        print(f"followup-bot: {exc}.", file=sys.stderr)
+        return 2
     lang = args.lang or (team.language if team and team.language else runtime.config.language)
     with _progress(None, f"Exporting {path.name}") as progress:
         count = spreadsheets.export_file(runtime, path, fmt=fmt, lang=lang, team=team, progress=progress)
