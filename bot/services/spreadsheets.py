@@ -498,7 +498,9 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
         order = _order(parsed)
         for key in CUSTOMER_KEYS:
             if key == "owner" and values.get("owner"):
-                group.owners.setdefault(values["owner"], []).append(number)
+                rows_of_owner = group.owners.setdefault(values["owner"], [])
+                if len(rows_of_owner) <= 10:  # enough to name them in a refusal
+                    rows_of_owner.append(number)
             group.keep(key, order, values.get(key))
         if values.get("contact_name"):
             contact = group.contacts.setdefault(values["contact_name"], {})
@@ -611,7 +613,7 @@ def _rows_text(rows: list[int]) -> str:
     if not rows:
         return ""
     shown = ", ".join(map(str, rows[:10]))
-    return f"row{'s' if len(rows) > 1 else ''} {shown}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}"
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{' and more' if len(rows) > 10 else ''}"
 
 
 def _match_existing(runtime: Runtime, groups: list[Group], reader: RowReader, *,
