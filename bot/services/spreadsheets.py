@@ -670,7 +670,9 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
                                  queries.insert_many_returning_ids(session=session, model=Customer, rows=chunk),
                                  strict=True):
             ids[index] = new_id
-    contacts, history, audit = [], [], []
+    contacts: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
     for index, row in zip(new_groups, rows, strict=True):
         group = plan.groups[index]
         for position, (name, details) in enumerate(group.contacts.items()):
@@ -697,9 +699,11 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
                           "after": {"fields": sorted(changed), "file": path.name}})
         else:
             result.unchanged += 1
-    for model, values in ((Contact, contacts), (StatusChange, history), (AuditEntry, audit)):
-        for start in range(0, len(values), BATCH):
-            queries.insert_many(session=session, model=model, rows=values[start:start + BATCH])
+    bulk: tuple[tuple[Any, list[dict[str, Any]]], ...] = ((Contact, contacts), (StatusChange, history),
+                                                          (AuditEntry, audit))
+    for model, bulk_rows in bulk:
+        for start in range(0, len(bulk_rows), BATCH):
+            queries.insert_many(session=session, model=model, rows=bulk_rows[start:start + BATCH])
     if plan.header.layout == "followups":
         _write_followups(session, runtime, plan, path, ids=ids, team=team, result=result, progress=progress)
     else:
@@ -1027,7 +1031,7 @@ class _CsvWriter:
 
     def __init__(self, target: Path | BinaryIO, headers: list[str]) -> None:
         self._own = isinstance(target, Path | str)
-        raw: Any = open(target, "wb") if self._own else target  # noqa: SIM115 - closed in close()
+        raw: Any = open(target, "wb") if isinstance(target, Path | str) else target  # noqa: SIM115 - closed in close()
         self._raw = raw
         self._text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._text)
