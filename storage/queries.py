@@ -937,3 +937,25 @@ def customers_by_ids(*, session: Session, customer_ids: list[int]) -> dict[int, 
         found |= {c.id: c for c in session.scalars(
             select(Customer).where(Customer.id.in_(chunk)).options(selectinload(Customer.contacts)))}
     return found
+
+
+def outbox_messages(*, session: Session, states: tuple[str, ...], limit: int) -> list[OutboxMessage]:
+    """Outbox messages in these states, newest first (``followup-bot outbox list``)."""
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.state.in_(states))
+                                .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def requeue_outbox_message(*, session: Session, message_id: int, now: datetime) -> str | None:
+    """Send a dropped (or waiting) message again from now, with a fresh count of failures; returns
+    its state before (``sending`` while a process holds it), or None when there is no such message.
+    A sent or skipped one, or one being sent, is left alone."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        return None
+    before = message.state
+    if before == "pending" and message.claimed_until is not None and message.claimed_until > now:
+        return "sending"  # a process holds it right now: resetting its claim could send it twice
+    if before in ("dropped", "pending"):
+        message.state, message.attempts, message.first_failed_at = "pending", 0, None
+        message.not_before, message.claimed_until, message.claimed_by = now, None, None
+    return before
