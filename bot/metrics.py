@@ -7,8 +7,10 @@
 - ``followup_outbox_messages{state}``: the outbox as it stands, read from the database at each
   scrape (so every replica reports the same): ``pending``, ``retrying`` (pending after a failure),
   ``sent``, ``dropped``, ``skipped``.
-- ``followup_duty_runs_total{duty}`` and ``followup_duty_failures_total{duty}``: scheduled duties
-  run by this process, and the failures they logged (a whole duty, or one of its items).
+- ``followup_job_runs_total{job,outcome}``: background jobs run by this process's scheduler
+  (``duties``, ``outbox-deliver`` ...), ``ok`` or ``error`` (the job raised).
+- ``followup_duty_failures_total{duty}``: failures the scheduled duties logged and skipped (a
+  whole duty, or one of its items: one rep's list, one customer's alert).
 
 One registry per process, not prometheus_client's global one, so tests and several runtimes in
 one process do not mix their figures.
@@ -46,8 +48,8 @@ class Metrics:
                                 registry=self.registry)
         self.ack_seconds = Histogram("followup_ack_seconds", "Time to answer a Slack request (the ack)", ["kind"],
                                      buckets=ACK_BUCKETS, registry=self.registry)
-        self.duty_runs = Counter("followup_duty_runs", "Scheduled duties run by this process", ["duty"],
-                                 registry=self.registry)
+        self.job_runs = Counter("followup_job_runs", "Background jobs run by this process", ["job", "outcome"],
+                                registry=self.registry)
         self.duty_failures = Counter("followup_duty_failures", "Failures logged by scheduled duties", ["duty"],
                                      registry=self.registry)
         if db is not None:
@@ -63,9 +65,14 @@ class Metrics:
     def stop_watching_duty_failures(self) -> None:
         logging.getLogger(DUTIES_LOGGER).removeHandler(self._failures)
 
-    def duties_ran(self, decided: Iterable[str]) -> None:
-        for duty in decided:
-            self.duty_runs.labels(duty).inc()
+    def watch_scheduler(self, scheduler: Any) -> None:
+        """Count the runs of an APScheduler scheduler's jobs, and those that raised."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+        def count(event: Any) -> None:
+            self.job_runs.labels(event.job_id, "error" if event.exception else "ok").inc()
+
+        scheduler.add_listener(count, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     def observe(self, kind: str, status: int, seconds: float) -> None:
         self.requests.labels(kind, f"{status // 100}xx").inc()

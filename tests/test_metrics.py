@@ -89,15 +89,32 @@ def test_the_outbox_is_read_from_the_database_at_each_scrape(db: Database) -> No
                                                        "skipped": 0}
 
 
-def test_duty_runs_and_the_failures_they_log() -> None:
+def test_job_runs_and_the_failures_duties_log() -> None:
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     metrics = Metrics()
     metrics.watch_duty_failures()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    metrics.watch_scheduler(scheduler)
+    done = threading.Event()
+
+    def fails() -> None:
+        done.set()
+        raise RuntimeError("the job itself failed")
+
     try:
-        metrics.duties_ran(["daily-due-lists", "churn"])
+        scheduler.add_job(lambda: None, id="duties")
+        scheduler.add_job(fails, id="outbox-deliver")
+        scheduler.start()
+        assert done.wait(5)
         with isolated("churn", "customer 7"):
             raise RuntimeError("boom")
     finally:
+        scheduler.shutdown(wait=True)
         metrics.stop_watching_duty_failures()
     found = samples(metrics)
-    assert found[("followup_duty_runs_total", (("duty", "churn"),))] == 1
+    assert found[("followup_job_runs_total", (("job", "duties"), ("outcome", "ok")))] == 1
+    assert found[("followup_job_runs_total", (("job", "outbox-deliver"), ("outcome", "error")))] == 1
     assert found[("followup_duty_failures_total", (("duty", "churn"),))] == 1
