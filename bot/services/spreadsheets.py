@@ -326,43 +326,60 @@ def followup_identity(customer_key: Any, occurred: datetime, method: str, conten
 # Grouping ----------------------------------------------------------------------------------------
 
 
-@dataclass
+CUSTOMER_KEYS = ("company", "industry", "company_size", "main_business", "region", "need", "pain_points", "source",
+                 "intent", "tags", "grade", "annual_purchase", "acquired", "last_contact", "status", "next_step",
+                 "next_step_date", "stage", "customer_notes", "notes", "owner")
+KEY_SLOT = {key: slot for slot, key in enumerate(CUSTOMER_KEYS)}
+
+
+@dataclass(slots=True)
 class Group:
-    """One customer of the file: its latest non-empty values, contacts, history and rows."""
+    """One customer of the file: its latest non-empty values, contacts, history and rows (kept
+    compact: a long file has as many of these as customers)."""
 
     first_row: int
     number: str | None = None
     number_row: int = 0
     name_key: str | None = None
-    values: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # key → (order, value)
+    # The latest non-empty value of each of CUSTOMER_KEYS, and the order of the row it came from.
+    slots: list[Any] = field(default_factory=lambda: [None] * len(CUSTOMER_KEYS))
+    orders: list[int] = field(default_factory=lambda: [-1] * len(CUSTOMER_KEYS))
     contacts: dict[str, dict[str, str | None]] = field(default_factory=dict)
     # (order, status or None, stage or None) of each follow-up row, to build the history in date order.
-    timeline: list[tuple[tuple[Any, ...], str | None, str | None]] = field(default_factory=list)
-    owners: dict[str, list[int]] = field(default_factory=dict)  # owner as written → rows
+    timeline: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    owners: dict[str, list[int]] = field(default_factory=dict)  # owner as written → (first) rows
     rows: int = 0
     first_at: datetime | None = None
     last_at: datetime | None = None
 
     def value(self, key: str) -> Any:
-        found = self.values.get(key)
-        return None if found is None else found[1]
+        return self.slots[KEY_SLOT[key]]
 
-    def keep(self, key: str, order: tuple[Any, ...], value: Any) -> None:
-        if value in (None, "", []):
+    def keep(self, slot: int, order: int, value: Any) -> None:
+        if value is None or value == "" or value == []:
             return
-        current = self.values.get(key)
-        if current is None or order >= current[0]:
-            self.values[key] = (order, value)
+        if order >= self.orders[slot]:
+            self.orders[slot], self.slots[slot] = order, value
 
 
-CUSTOMER_KEYS = ("company", "industry", "company_size", "main_business", "region", "need", "pain_points", "source",
-                 "intent", "tags", "grade", "annual_purchase", "acquired", "last_contact", "status", "next_step",
-                 "next_step_date", "stage", "customer_notes", "notes", "owner")
+ROW_BITS = 24  # row numbers below 16,777,216 (Excel stops at 1,048,576)
+UNDATED = 1 << 62
 
 
-def _order(parsed: Parsed) -> tuple[Any, ...]:
-    """Rows in date order; rows without a date (a customer's current state) after every dated row."""
-    return (0, parsed.occurred, parsed.row) if parsed.occurred is not None else (1, parsed.row)
+def _order(parsed: Parsed) -> int:
+    """Rows in date order (to the minute, then row by row); rows without a date (a customer's
+    current state) after every dated row. One int: the minute, shifted, or'ed with the row."""
+    if parsed.occurred is None:
+        return UNDATED | parsed.row
+    return (int(parsed.occurred.timestamp()) // 60) << ROW_BITS | parsed.row
+
+
+def _order_time(order: int) -> datetime:
+    return datetime.fromtimestamp((order >> ROW_BITS) * 60, UTC)
+
+
+def _order_row(order: int) -> int:
+    return order & ((1 << ROW_BITS) - 1)
 
 
 @dataclass
@@ -496,12 +513,12 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             problems.append(f"{where}: the same customer as row {group.first_row}")
         group.rows += 1
         order = _order(parsed)
-        for key in CUSTOMER_KEYS:
-            if key == "owner" and values.get("owner"):
-                rows_of_owner = group.owners.setdefault(values["owner"], [])
-                if len(rows_of_owner) <= 10:  # enough to name them in a refusal
-                    rows_of_owner.append(number)
-            group.keep(key, order, values.get(key))
+        for slot, key in enumerate(CUSTOMER_KEYS):
+            group.keep(slot, order, values.get(key))
+        if values.get("owner"):
+            rows_of_owner = group.owners.setdefault(values["owner"], [])
+            if len(rows_of_owner) <= 10:  # enough to name them in a refusal
+                rows_of_owner.append(number)
         if values.get("contact_name"):
             contact = group.contacts.setdefault(values["contact_name"], {})
             for key in ("contact_title", "phone", "email"):
@@ -651,46 +668,46 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
     _move_sequences(session, plan, team)
     new_groups = [i for i in range(len(plan.groups)) if i not in plan.existing]
     numbers = _new_numbers(session, plan, new_groups, team, now)
-    derived: dict[int, dict[str, Any]] = {}
-    for index, group in enumerate(plan.groups):
-        derived[index] = _customer_values(group, plan, team=team, zone=zone, now=now)
     ids: dict[int, int] = {}
-    # New customers, in bulk.
-    rows = []
-    for index in new_groups:
-        group, values = plan.groups[index], derived[index]
-        number = group.number or numbers[index]
-        rows.append({**values, "number": number, "team_id": team_id, "name_key": group.name_key,
-                     "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
-                     "search_text": search_text(number=number, company=values["company"],
-                                                contacts=list(group.contacts))})
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        for index, new_id in zip(new_groups[start:start + BATCH],
-                                 queries.insert_many_returning_ids(session=session, model=Customer, rows=chunk),
-                                 strict=True):
+    # New customers, in bulk, a batch at a time (their values, contacts and history made per batch).
+    for start in range(0, len(new_groups), BATCH):
+        chunk = new_groups[start:start + BATCH]
+        rows = []
+        for index in chunk:
+            group = plan.groups[index]
+            values = _customer_values(group, plan, team=team, zone=zone, now=now)
+            number = group.number or numbers[index]
+            rows.append({**values, "number": number, "team_id": team_id, "name_key": group.name_key,
+                         "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
+                         "search_text": search_text(number=number, company=values["company"],
+                                                    contacts=list(group.contacts))})
+        new_ids = queries.insert_many_returning_ids(session=session, model=Customer, rows=rows)
+        contacts: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        audit: list[dict[str, Any]] = []
+        for index, row, new_id in zip(chunk, rows, new_ids, strict=True):
             ids[index] = new_id
-    contacts: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
-    for index, row in zip(new_groups, rows, strict=True):
-        group = plan.groups[index]
-        for position, (name, details) in enumerate(group.contacts.items()):
-            contacts.append({"customer_id": ids[index], "name": name, "title": details.get("contact_title"),
-                             "phone": details.get("phone"), "email": details.get("email"),
-                             "is_primary": position == 0})
-        history += _history(group, ids[index], None, row["status"], owner=row["owner_id"], now=now)
-        audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import", "entity_type": "customers",
-                      "entity_id": ids[index], "before": None,
-                      "after": {"number": row["number"], "company": row["company"], "file": path.name}})
-        result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner {row['owner_id']})")
+            group = plan.groups[index]
+            for position, (name, details) in enumerate(group.contacts.items()):
+                contacts.append({"customer_id": new_id, "name": name, "title": details.get("contact_title"),
+                                 "phone": details.get("phone"), "email": details.get("email"),
+                                 "is_primary": position == 0})
+            history += _history(group, new_id, None, row["status"], owner=row["owner_id"], now=now)
+            audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import", "entity_type": "customers",
+                          "entity_id": new_id, "before": None,
+                          "after": {"number": row["number"], "company": row["company"], "file": path.name}})
+            result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner "
+                                  f"{row['owner_id']})")
+        _insert_all(session, ((Contact, contacts), (StatusChange, history), (AuditEntry, audit)))
     result.created = len(new_groups)
     # Customers already there: only what the file says and differs.
     stored = queries.customers_by_ids(session=session, customer_ids=[c.id for c in plan.existing.values()])
+    history, audit = [], []
     for index, found in plan.existing.items():
         customer = stored[found.id]  # as it is now, inside the write transaction
         ids[index] = customer.id
-        changed = _update_customer(session, customer, plan.groups[index], derived[index], now=now, history=history)
+        values = _customer_values(plan.groups[index], plan, team=team, zone=zone, now=now)
+        changed = _update_customer(session, customer, plan.groups[index], values, now=now, history=history)
         if changed:
             result.updated += 1
             result.changes.append(f"update {customer.number} {customer.company}: {', '.join(sorted(changed))}")
@@ -699,16 +716,18 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
                           "after": {"fields": sorted(changed), "file": path.name}})
         else:
             result.unchanged += 1
-    bulk: tuple[tuple[Any, list[dict[str, Any]]], ...] = ((Contact, contacts), (StatusChange, history),
-                                                          (AuditEntry, audit))
-    for model, bulk_rows in bulk:
-        for start in range(0, len(bulk_rows), BATCH):
-            queries.insert_many(session=session, model=model, rows=bulk_rows[start:start + BATCH])
+    _insert_all(session, ((StatusChange, history), (AuditEntry, audit)))
     if plan.header.layout == "followups":
         _write_followups(session, runtime, plan, path, ids=ids, team=team, result=result, progress=progress)
     else:
         result.skipped = 0
     session.flush()
+
+
+def _insert_all(session: Session, tables: tuple[tuple[Any, list[dict[str, Any]]], ...]) -> None:
+    for model, rows in tables:
+        for start in range(0, len(rows), BATCH):
+            queries.insert_many(session=session, model=model, rows=rows[start:start + BATCH])
 
 
 def _move_sequences(session: Session, plan: Plan, team: TeamConfig) -> None:
@@ -819,7 +838,7 @@ def _history(group: Group, customer_id: int, current: str | None, final: str, *,
         derived = explicit or status_after(derived, stage) or derived
         if derived != status:
             steps.append({"customer_id": customer_id, "from_status": status, "to_status": derived,
-                          "changed_by": owner or IMPORTER, "changed_at": order[1], "reason": "import"})
+                          "changed_by": owner or IMPORTER, "changed_at": _order_time(order), "reason": "import"})
             status = derived
     if status != final:
         steps.append({"customer_id": customer_id, "from_status": status, "to_status": final,
@@ -940,7 +959,7 @@ def _statuses_by_row(group: Group) -> dict[int, str]:
     current = "lead"
     for order, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
         current = explicit or status_after(current, stage) or current
-        found[order[-1]] = current
+        found[_order_row(order)] = current
     return found
 
 
