@@ -987,10 +987,10 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
             with runtime.db.read() as session:
                 page = queries.customers_page(session=session, after_id=after, limit=EXPORT_PAGE, team_id=team_id,
                                               scope=scope)
-                followups = queries.followups_of(session=session, customer_ids=[c.id for c in page])
+                followups = queries.followup_rows_of(session=session, customer_ids=[c.id for c in page])
             if not page:
                 break
-            by_customer: dict[int, list[FollowUp]] = {}
+            by_customer: dict[int, list[Any]] = {}
             for followup in followups:
                 by_customer.setdefault(followup.customer_id, []).append(followup)
             for customer in page:
@@ -1035,7 +1035,7 @@ def _customer_cells(customer: Customer, lang: str, zone: Any) -> dict[str, Any]:
     }
 
 
-def _followup_cells(followup: FollowUp, lang: str, zone: Any) -> dict[str, Any]:
+def _followup_cells(followup: Any, lang: str, zone: Any) -> dict[str, Any]:
     return {
         "stage": sheet.word_for(sheet.STAGE_WORDS, followup.stage, lang), "date": _local(followup.occurred_at, zone),
         "method": sheet.word_for(sheet.METHOD_WORDS, followup.method, lang), "content": followup.notes,
