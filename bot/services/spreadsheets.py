@@ -1101,10 +1101,6 @@ class _XlsxWriter:
                 cell.data_type = "s"  # text, never a formula
                 cell.quotePrefix = True
                 value = cell
-            elif isinstance(value, datetime):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm"
-                value = cell
             values.append(value)
         self._sheet.append(values)
 
