@@ -1,8 +1,8 @@
 """The floor: a Bolt app whose listeners only acknowledge, served like the bot (own process).
 
-Same WSGI stack as ``followup-bot serve`` (bot.http.make_server: waitress with the same thread
+Same WSGI stack as ``followup-bot serve`` (app.http.make_server: waitress with the same thread
 count, /healthz answered from the database) and the same listener executor (32 workers, as in
-bot.app.build_app); the New lead submission and ``/followup`` are acknowledged and nothing else.
+app.factory.build_app); the New lead submission and ``/followup`` are acknowledged and nothing else.
 
     SLACK_SIGNING_SECRET=… SLACK_BOT_TOKEN=… SLACK_API_URL=… DATABASE_URL=… \\
         python -m bench.bare_app --host 127.0.0.1 --port 3001
@@ -19,12 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from app.http import make_server
 from bot import commands
-from bot.http import make_server
 from bot.views import ids
 from storage.db import Database
 
-LISTENER_WORKERS = 32  # bot.app.build_app
+LISTENER_WORKERS = 32  # app.factory.build_app
 
 
 def bare_app(*, signing_secret: str, token: str, api_url: str) -> App:

@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.factory import slack_client
 from bench.common import closing_verdict
 from bench.due_lists import scale_database, timed
 from bench.scale_data import NOW, Scale, scale_arguments, scale_of, teams_config
-from bot.app import slack_client
 from bot.runtime import Runtime
 from bot.services.churn import churn_duty, score_all
 from bot.services.directory import sync_directory

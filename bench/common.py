@@ -2,7 +2,7 @@
 in a process of its own (as deployed), signed Slack requests, the two load models and the statistics.
 
 The benchmark process only generates load: the bot runs through its real command line
-(``python -m bot.cli serve``), the fake Slack as ``python -m tests.fakeslack`` and the floor it is
+(``python -m app.cli serve``), the fake Slack as ``python -m tests.fakeslack`` and the floor it is
 compared with as ``python -m bench.bare_app``, so they do not share an interpreter (nor its GIL)
 with each other or with the load driver.
 """
@@ -243,7 +243,7 @@ class Served:
 def start_bot(children: Children, fake: FakeSlackProcess, database_url: str) -> Served:
     """The real bot, started as in production: ``followup-bot serve`` configured by the environment."""
     port = free_port()
-    child = children.start("bot", ["-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env={
+    child = children.start("bot", ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
         "DATABASE_URL": database_url, "FOLLOWUP_CONFIG": TEAMS_FILE,
     })

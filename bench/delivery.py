@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.factory import slack_client
 from bench.common import closing_verdict
 from bench.due_lists import scale_database
 from bench.scale_data import NOW, Scale, org, teams_config
-from bot.app import slack_client
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
 from bot.services.duties import run_duties

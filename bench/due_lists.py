@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Boolean, Integer, String, bindparam, func, select, text
 from sqlalchemy.engine import make_url
 
+from app.factory import slack_client
 from bench.common import closing_verdict
 from bench.scale_data import (
     NOW,
@@ -63,7 +64,6 @@ from bench.scale_data import (
     teams_config,
     write_teams_file,
 )
-from bot.app import slack_client
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory, user_profiles
 from bot.services.duelist import DueList, due_lists, horizon_end

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app, build_runtime
-from bot.http import ServerThread, make_server
+from app.factory import build_app, build_runtime
+from app.http import ServerThread, make_server
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory

@@ -17,7 +17,7 @@ ROOT = Path(__file__).parent.parent
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_")) and k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=60,
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=60,
                           env={**base, "PYTHONPATH": str(ROOT), **(env or {})}, cwd=cwd or ROOT)
 
 
@@ -109,7 +109,7 @@ def test_serve_answers_slack_and_healthz(tmp_path: Path, fake_slack) -> None:
            "FOLLOWUP_CONFIG": str(TEAMS_FILE), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
            "PYTHONPATH": str(ROOT)}
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_"))}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                                env={**base, **env}, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     try:
@@ -134,7 +134,7 @@ def test_jobs_run_at_an_instant_delivers_the_digests(tmp_path: Path, fake_slack)
            "DATABASE_URL": db_url}
     from datetime import UTC, datetime
 
-    from bot.app import build_runtime
+    from app.factory import build_runtime
     from bot.settings import Settings
     from tests.factories import make_customer
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.scheduler import run_once
+from app.scheduler import run_once
 from storage.models import Issue
 from tests.conftest import Bot
 from tests.factories import make_customer

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_runtime
+from app.factory import build_runtime
 from bot.services import leads
 from bot.services.directory import resolve_actor
 from bot.services.followups import FollowUpInput, log_followup
@@ -103,7 +103,7 @@ def env(database_url: str, fake: FakeSlack, teams: Path) -> dict[str, str]:
 
 
 def jobs_run(environment: dict[str, str], now: str = MONDAY_0900) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "jobs", "run", "--now", now], env=environment,
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "jobs", "run", "--now", now], env=environment,
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -118,7 +118,7 @@ class Replica:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        args = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen([*args, *([] if scheduler else ["--no-scheduler"])], env=environment,
                                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.url = f"http://127.0.0.1:{self.port}/slack/events"

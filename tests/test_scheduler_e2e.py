@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.scheduler import run_once
+from app.scheduler import run_once
 from bot.services.duties import run_duties
 from storage.models import Customer, OutboxMessage
 from tests.conftest import Bot

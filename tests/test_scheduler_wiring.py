@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.scheduler import DUTIES_JOB, OUTBOX_JOB, start_background
+from app.scheduler import DUTIES_JOB, OUTBOX_JOB, start_background
 from bot.services.duties import DUTIES
 from tests.conftest import Bot
 from tests.factories import make_customer

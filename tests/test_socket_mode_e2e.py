@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from bot.app import build_app, build_runtime
+from app.factory import build_app, build_runtime
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
 from tests.conftest import DEFAULT_NOW, USERS, Clock, TrackingExecutor, make_settings, wipe

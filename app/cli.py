@@ -10,9 +10,9 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from bot.app import StartupError, build_app, build_runtime, open_database
+from app.factory import StartupError, build_app, build_runtime, open_database
+from app.scheduler import run_once, start_background
 from bot.config import ConfigError, load_teams_config
-from bot.scheduler import run_once, start_background
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("followup-bot")
@@ -61,7 +61,7 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_http(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.http import make_server
+    from app.http import make_server
 
     settings.require("slack_bot_token", "slack_signing_secret")
     runtime = build_runtime(settings)

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
+from app.dedup import VERIFIED, ExactlyOnceApp
 from bot.config import ConfigError, load_teams_config
-from bot.dedup import VERIFIED, ExactlyOnceApp
 from bot.runtime import Runtime
 from bot.services.cadence import recompute_all_if_policy_changed
 from bot.services.directory import sync_directory
