@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import ValidationError
 
-from app.factory import StartupError, build_app, build_runtime, open_database
+from app.factory import StartupError, build_app, build_runtime, open_database, slack_client
 from app.scheduler import run_once, start_background
-from bot.config import ConfigError, load_teams_config
+from app.shutdown import Stopper
+from bot.config import check_teams_file, load_teams_config
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("followup-bot")
@@ -27,19 +31,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--no-scheduler", action="store_true", help="for extra replicas: no scheduled duties")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("check-config", help="validate the teams file")
+    check = sub.add_parser("check-config", help="validate the teams file")
+    check.add_argument("--slack", action="store_true",
+                       help="also ask Slack whether every id exists and the bot is in every supervisor channel")
     jobs = sub.add_parser("jobs", help="scheduled duties")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run once every duty due at an instant (for cron, or to catch up)")
     run.add_argument("--now", type=_instant, default=None, help="ISO 8601 instant with offset; default: now")
+    outbox = sub.add_parser("outbox", help="messages waiting to be delivered, or dropped")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True)
+    listing = outbox_sub.add_parser("list", help="pending and dropped messages, newest first")
+    listing.add_argument("--dropped", action="store_true", help="only the dropped ones")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    again = outbox_sub.add_parser("retry", help="send dropped messages again (after fixing the cause)")
+    again.add_argument("ids", type=int, nargs="+", metavar="ID", help="message ids, from `outbox list`")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
+        configure_logging(settings.log_level, settings.log_format)
         return COMMANDS[args.command](settings, args)
     except (StartupError, SettingsError) as exc:
         print(f"followup-bot: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or socket the start needs: say which, not where in our code
+        log.debug("start failed", exc_info=True)
+        print(f"followup-bot: {exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}.", file=sys.stderr)
         return 2
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -51,26 +67,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from app.shutdown import wait_until_stopped
+
     settings.require("slack_bot_token", "slack_app_token")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=None)
-    start_background(runtime, duties=True)
+    stopper = Stopper().install()
+    scheduler = start_background(runtime, duties=True, stop=stopper.event)
+    handler = SocketModeHandler(app, settings.secret("slack_app_token"), web_client=runtime.slack)
+    handler.connect()
     log.info("followup-bot running over Socket Mode")
-    SocketModeHandler(app, settings.secret("slack_app_token"), web_client=runtime.slack).start()
+    try:
+        wait_until_stopped(stopper)
+    finally:
+        handler.close()
+        _stop_background(scheduler)
     return 0
 
 
 def run_http(settings: Settings, args: argparse.Namespace) -> int:
     from app.http import make_server
+    from app.shutdown import serve_until_stopped
+    from bot.metrics import Metrics
 
+    if not 0 <= args.port <= 65535:
+        raise SettingsError(f"--port {args.port} is not a TCP port: use 1 to 65535 (3000 by default).")
     settings.require("slack_bot_token", "slack_signing_secret")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=settings.secret("slack_signing_secret"))
-    start_background(runtime, duties=not args.no_scheduler)
-    server = make_server(app, runtime.db, host=args.host, port=args.port)
-    log.info("followup-bot listening on http://%s:%s/slack/events", args.host, args.port)
-    server.run()
+    metrics = Metrics(runtime.db)
+    metrics.watch_duty_failures()
+    try:
+        server = make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"Port {args.port} on {args.host} is already in use: stop the other process "
+                               "or choose another --port.") from None
+        raise StartupError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+                           "check --host and --port.") from None
+    stopper = Stopper().install()
+    scheduler = start_background(runtime, duties=not args.no_scheduler, stop=stopper.event)
+    metrics.watch_scheduler(scheduler)
+    log.info("followup-bot listening on http://%s:%s/slack/events", args.host, server.effective_port)
+    try:
+        serve_until_stopped(server, stopper)
+    finally:
+        _stop_background(scheduler)
     return 0
+
+
+def _stop_background(scheduler: BackgroundScheduler) -> None:
+    """Let the job in progress (a duty, a delivery) finish; start no other."""
+    scheduler.shutdown(wait=True)
+    log.info("followup-bot stopped")
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -81,12 +130,18 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def check_config(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        config = load_teams_config(settings.followup_config)
-    except ConfigError as exc:
-        for problem in exc.problems:
+    if args.slack:
+        from bot.slack_check import check_with_slack
+
+        settings.require("slack_bot_token")
+        problems = check_with_slack(settings.followup_config, slack_client(settings))
+    else:
+        problems = check_teams_file(settings.followup_config)
+    if problems:
+        for problem in problems:
             print(problem, file=sys.stderr)
         return 1
+    config = load_teams_config(settings.followup_config)
     people = len({u for u in config.memberships} | set(config.admins))
     print(f"{settings.followup_config}: OK — {len(config.teams)} team(s), {people} people.")
     return 0
@@ -106,6 +161,20 @@ def run_jobs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.outbox_admin import list_lines, retry
+
+    db = open_database(settings.database_url)
+    if args.outbox_command == "list":
+        lines = list_lines(db, dropped_only=args.dropped, limit=args.limit)
+        print("\n".join(lines) if lines else ("Nothing dropped." if args.dropped else "Nothing pending or dropped."))
+        return 0
+    answers = retry(db, args.ids, now=datetime.now(UTC))
+    for done, sentence in answers:
+        print(sentence, file=sys.stdout if done else sys.stderr)
+    return 0 if all(done for done, _ in answers) else 1
+
+
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -117,7 +186,7 @@ def _instant(text: str) -> datetime:
 
 
 COMMANDS = {"socket": run_socket, "serve": run_http, "migrate": migrate, "check-config": check_config,
-            "jobs": run_jobs}
+            "jobs": run_jobs, "outbox": run_outbox}
 
 if __name__ == "__main__":
     sys.exit(main())

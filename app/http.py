@@ -1,4 +1,5 @@
-"""HTTP mode: `/slack/events` for Slack and `/healthz` for the orchestrator, served by waitress."""
+"""HTTP mode: `/slack/events` for Slack, `/healthz` for the orchestrator and `/metrics` for
+Prometheus, served by waitress."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
+from bot.metrics import Metrics
 from storage.db import Database
 
 EVENTS_PATH = "/slack/events"
 
 
-def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
+def wsgi_app(app: App, db: Database, metrics: Metrics | None = None) -> Callable[..., Iterable[bytes]]:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    measured = metrics.wsgi(slack) if metrics is not None else slack
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -30,14 +33,21 @@ def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
+        if metrics is not None and environ.get("PATH_INFO") == "/metrics":
+            data, content_type = metrics.render()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+            return [data]
+        if environ.get("PATH_INFO") == EVENTS_PATH:
+            return measured(environ, start_response)
         return slack(environ, start_response)
 
     return application
 
 
-def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 16) -> Any:
+def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 16,
+                metrics: Metrics | None = None) -> Any:
     """A waitress server (call ``.run()``; ``.close()`` stops it); port 0 picks a free one."""
-    return create_server(wsgi_app(app, db), host=host, port=port, threads=threads, ident="followup-bot")
+    return create_server(wsgi_app(app, db, metrics), host=host, port=port, threads=threads, ident="followup-bot")
 
 
 class ServerThread:

@@ -11,6 +11,7 @@ is drained by every process (claims keep them apart).
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -52,15 +53,16 @@ def _run_duties_now(runtime: Runtime) -> None:
     deliver_due(runtime)
 
 
-def _deliver_pending(runtime: Runtime) -> None:
-    """What is due now, then what comes due while this run lasts (paced channels, Retry-After)."""
-    drain(runtime, max_wait=timedelta(seconds=OUTBOX_INTERVAL_SECONDS * 5))
+def _deliver_pending(runtime: Runtime, stop: threading.Event | None = None) -> None:
+    """What is due now, then what comes due while this run lasts (paced channels, Retry-After);
+    after ``stop`` (a graceful shutdown) no more waiting: the message in hand is finished."""
+    drain(runtime, max_wait=timedelta(seconds=OUTBOX_INTERVAL_SECONDS * 5), stop=stop)
 
 
-def start_background(runtime: Runtime, *, duties: bool) -> BackgroundScheduler:
+def start_background(runtime: Runtime, *, duties: bool, stop: threading.Event | None = None) -> BackgroundScheduler:
     """The outbox drain always runs (it is safe in several replicas); duties unless ``--no-scheduler``."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(_deliver_pending, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[runtime], id=OUTBOX_JOB,
+    scheduler.add_job(_deliver_pending, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[runtime, stop], id=OUTBOX_JOB,
                       max_instances=1, coalesce=True, replace_existing=True)
     if duties:
         scheduler.add_job(_run_duties_now, "interval", minutes=DUTY_INTERVAL_MINUTES, args=[runtime], id=DUTIES_JOB,

@@ -86,8 +86,16 @@ def test_check_config_reports_every_problem_by_line(tmp_path: Path) -> None:
     assert any("line 8 (teams[0].policy.cadence.days_by_grade.A)" in p for p in problems)
 
 
-def test_check_config_accepts_the_shipped_example() -> None:
-    result = run("check-config", env={"FOLLOWUP_CONFIG": str(ROOT / "teams.example.yml")})
+def test_check_config_accepts_the_shipped_example_once_its_ids_are_real(tmp_path: Path) -> None:
+    example = (ROOT / "teams.example.yml").read_text()
+    as_shipped = run("check-config", env={"FOLLOWUP_CONFIG": str(ROOT / "teams.example.yml")})
+    assert as_shipped.returncode == 1 and as_shipped.stdout == ""
+    problems = as_shipped.stderr.splitlines()
+    assert len(problems) == 5 and all("is a placeholder from teams.example.yml" in p for p in problems)
+    filled = tmp_path / "teams.yml"
+    filled.write_text(example.replace("U0ADMIN1", "U07ADM1N").replace("C0SUPEAST", "C07SALES")
+                      .replace("U0SUP1", "U07SUP").replace("U0REP1", "U07REPA").replace("U0REP2", "U07REPB"))
+    result = run("check-config", env={"FOLLOWUP_CONFIG": str(filled)})
     assert result.returncode == 0, result.stderr
     assert "OK — 1 team(s)" in result.stdout
 
