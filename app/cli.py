@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import ValidationError
 
+from app import spreadsheet_commands
 from app.factory import StartupError, build_app, build_runtime, open_database, slack_client
 from app.scheduler import run_once, start_background
 from app.shutdown import Stopper
@@ -38,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True)
     run = jobs_sub.add_parser("run", help="run once every duty due at an instant (for cron, or to catch up)")
     run.add_argument("--now", type=_instant, default=None, help="ISO 8601 instant with offset; default: now")
+    spreadsheet_commands.add_arguments(sub)
     outbox = sub.add_parser("outbox", help="messages waiting to be delivered, or dropped")
     outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True)
     listing = outbox_sub.add_parser("list", help="pending and dropped messages, newest first")
@@ -187,6 +189,7 @@ def _instant(text: str) -> datetime:
 
 COMMANDS = {"socket": run_socket, "serve": run_http, "migrate": migrate, "check-config": check_config,
             "jobs": run_jobs, "outbox": run_outbox}
+COMMANDS |= spreadsheet_commands.COMMANDS
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,6 @@
 """`followup-bot import FILE …` and `followup-bot export FILE …`: the command-line side of
-bot.services.spreadsheets (arguments, progress bar, what is printed, exit status).
-
-Registered by the command line (``add_arguments`` and ``COMMANDS``); the runtime is built by the
-caller's ``build_runtime`` so this module does not depend on where the composition root lives.
+bot.services.spreadsheets (arguments, progress bar, what is printed, exit status), registered by
+app.cli (``add_arguments`` and ``COMMANDS``).
 """
 
 from __future__ import annotations
@@ -14,12 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app.factory import build_runtime
 from bot.config import TeamConfig
 from bot.runtime import Runtime
 from bot.services import spreadsheets
 from bot.settings import Settings
 
-BuildRuntime = Callable[..., Runtime]
 PROGRESS_FROM_ROWS = 2_000  # files shorter than this get no progress bar
 
 
@@ -67,7 +65,7 @@ def _progress(total: int | None, label: str) -> Iterator[Callable[[int], None] |
         yield lambda advance: bar.advance(task, advance)
 
 
-def run_import(settings: Settings, args: argparse.Namespace, *, build_runtime: BuildRuntime) -> int:
+def run_import(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
         print(f"followup-bot: {path} does not exist.", file=sys.stderr)
@@ -97,7 +95,7 @@ def run_import(settings: Settings, args: argparse.Namespace, *, build_runtime: B
     return 0
 
 
-def run_export(settings: Settings, args: argparse.Namespace, *, build_runtime: BuildRuntime) -> int:
+def run_export(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
         fmt = spreadsheets.export_format(path)
@@ -115,3 +113,6 @@ def run_export(settings: Settings, args: argparse.Namespace, *, build_runtime: B
         count = spreadsheets.export_file(runtime, path, fmt=fmt, lang=lang, team=team, progress=progress)
     print(f"Exported {count} customer(s) to {path}.")
     return 0
+
+
+COMMANDS = {"import": run_import, "export": run_export}
