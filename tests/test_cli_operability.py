@@ -162,3 +162,35 @@ def test_outbox_list_and_retry_from_the_command_line(tmp_path: Path) -> None:
     assert run("outbox", "list", "--dropped", env=env, cwd=tmp_path).stdout.strip() == "Nothing dropped."
     missing = run("outbox", "retry", "7", env=env, cwd=tmp_path)
     assert missing.returncode == 1 and "there is no such message" in missing.stderr
+
+
+def test_sigterm_stops_socket_mode_gracefully(tmp_path: Path) -> None:
+    from tests.conftest import USERS
+    from tests.fakeslack import FakeSlack
+    from tests.fakeslack.socket_mode import SocketModeServer
+
+    app_token = "xapp-1-A0TEST-1-sigterm"
+    with FakeSlack(token="xoxb-test-token", app_token=app_token) as fake, SocketModeServer() as server:
+        for user, tz in USERS.items():
+            fake.add_user(user, tz=tz)
+        fake.socket_mode = server
+        env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": app_token, "SLACK_API_URL": fake.url,
+               "FOLLOWUP_CONFIG": str(TEAMS_FILE), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_", "LOG_"))}
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "socket"], env={**base, "PYTHONPATH": str(ROOT),
+                                   **env}, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            lines = []
+            for line in process.stdout:  # type: ignore[union-attr]
+                lines.append(line.rstrip("\n"))
+                if "running over Socket Mode" in line:
+                    break
+            server.wait_for_connection()
+            process.send_signal(signal.SIGTERM)
+            out, _ = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    lines += out.splitlines()
+    assert process.returncode == 0, lines
+    assert lines[-1].endswith("followup-bot stopped") and not [line for line in lines if "Traceback" in line]

@@ -53,3 +53,47 @@ def test_an_idle_server_stops_at_once() -> None:
     stopper.stop()
     serving.join(5)
     assert not serving.is_alive()
+
+
+def test_a_stop_during_a_delivery_loses_and_repeats_nothing(bot, slack) -> None:  # type: ignore[no-untyped-def]
+    """What SIGTERM does to the outbox job: the drain stops waiting, the message in hand is
+    finished and marked; what is left stays pending for the next process, which sends it once."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from app.scheduler import _deliver_pending
+    from bot.services.outbox import Outgoing, drain, enqueue
+    from storage.models import OutboxMessage
+
+    slack.fake.clock = lambda: bot.clock.now.timestamp()
+    slack.fake.enforce_post_rate(per_second=1.0, burst=5)
+    with bot.db.write() as session:
+        for n in range(20):
+            enqueue(session, Outgoing(key=f"stop:test:{n}", channel="C0EAST", text=f"Escalation {n}"), now=bot.clock.now)
+    stopper = Stopper()
+    waits: list[float] = []
+    advance = bot.runtime.sleep
+
+    def sleep(seconds: float) -> None:  # the fifth wait for the paced channel: SIGTERM arrives
+        waits.append(seconds)
+        if len(waits) == 5:
+            stopper.stop()
+        advance(seconds)
+
+    bot.runtime.sleep = sleep
+    try:
+        _deliver_pending(bot.runtime, stopper.event)
+        with bot.db.read() as session:
+            states = Counter(session.scalars(select(OutboxMessage.state)))
+        posted = Counter(c.args["text"] for c in slack.fake.calls_to("chat.postMessage") if c.ok)
+        assert 0 < states["sent"] < 20 and states["sent"] + states["pending"] == 20
+        assert sum(posted.values()) == states["sent"] and set(posted.values()) == {1}
+        bot.runtime.sleep = advance
+        drain(bot.runtime)  # the next process
+        posted = Counter(c.args["text"] for c in slack.fake.calls_to("chat.postMessage") if c.ok)
+        assert posted == Counter({f"Escalation {n}": 1 for n in range(20)})
+    finally:
+        bot.runtime.sleep = advance
+        slack.fake.clock = __import__("time").monotonic
+        slack.fake.enforce_post_rate(None)
