@@ -34,6 +34,7 @@ import pickle
 import re
 import string
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -47,7 +48,7 @@ from sqlalchemy.orm import Session
 from bot.config import TeamConfig
 from bot.domain import spreadsheet as sheet
 from bot.domain.cadence import CustomerFacts, next_due
-from bot.domain.followups import fold, search_text, status_after
+from bot.domain.followups import STAGES, STATUSES, fold, search_text, status_after
 from bot.domain.leads import industry_code, normalize_company_name, number_parts
 from bot.runtime import Runtime
 from storage import queries
@@ -197,6 +198,8 @@ class Parsed:
 TEXT_KEYS = ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
              "contact_title", "phone", "email", "need", "pain_points", "owner", "content", "feedback", "next_step",
              "notes", "customer_notes")
+# Values shared by many customers (an industry, a size, a title, an owner): kept once, not per customer.
+SHARED_TEXT = {"industry", "company_size", "region", "contact_title", "owner"}
 WORD_PARSERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("status", sheet.parse_status), ("method", sheet.parse_method), ("stage", sheet.parse_stage),
     ("source", sheet.parse_source), ("intent", sheet.parse_intent), ("grade", sheet.parse_grade),
@@ -218,7 +221,8 @@ class RowReader:
         self.zone = zone
         self.year: int | None = None  # the latest year seen: "3月3日" in a row without a date of its own
         fields = header.fields
-        self._text = [(key, fields[key], LIMITS.get(key)) for key in TEXT_KEYS if key in fields]
+        self._text = [(key, fields[key], LIMITS.get(key), key in SHARED_TEXT) for key in TEXT_KEYS if key in fields]
+        self._strings: dict[str, str] = {}
         self._words = [(key, fields[key], parse) for key, parse in WORD_PARSERS if key in fields]
         self._dates = [(key, fields[key]) for key in DATE_KEYS if key in fields]
         self._date_index = fields.get("date")
@@ -258,8 +262,10 @@ class RowReader:
         width = len(cells)
         problems: list[str] = []
         values: dict[str, Any] = {}
-        for key, index, limit in self._text:
+        for key, index, limit, shared in self._text:
             text = sheet.text_of(cells[index]) if index < width else None
+            if shared and text is not None and len(self._strings) < 200_000:
+                text = self._strings.setdefault(text, text)  # one copy of a value many rows repeat
             values[key] = text
             if limit and text and len(text) > limit:
                 problems.append(f"{self.where(row, key)}: longer than {limit} characters")
@@ -330,6 +336,10 @@ CUSTOMER_KEYS = ("company", "industry", "company_size", "main_business", "region
                  "intent", "tags", "grade", "annual_purchase", "acquired", "last_contact", "status", "next_step",
                  "next_step_date", "stage", "customer_notes", "notes", "owner")
 KEY_SLOT = {key: slot for slot, key in enumerate(CUSTOMER_KEYS)}
+STATUS_OF: tuple[str | None, ...] = (None, *STATUSES)
+STAGE_OF: tuple[str | None, ...] = (None, *STAGES)
+STATUS_CODE = {status: code for code, status in enumerate(STATUS_OF)}
+STAGE_CODE = {stage: code for code, stage in enumerate(STAGE_OF)}
 
 
 @dataclass(slots=True)
@@ -345,8 +355,11 @@ class Group:
     slots: list[Any] = field(default_factory=lambda: [None] * len(CUSTOMER_KEYS))
     orders: list[int] = field(default_factory=lambda: [-1] * len(CUSTOMER_KEYS))
     contacts: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    # (order, status or None, stage or None) of each follow-up row, to build the history in date order.
-    timeline: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    # Each follow-up row's order, status (code) and stage (code), to build the history in date order;
+    # arrays, not tuples: a long file has one entry per row.
+    orders_: array = field(default_factory=lambda: array("q"))
+    statuses_: bytearray = field(default_factory=bytearray)
+    stages_: bytearray = field(default_factory=bytearray)
     owners: dict[str, list[int]] = field(default_factory=dict)  # owner as written → (first) rows
     rows: int = 0
     first_at: datetime | None = None
@@ -354,6 +367,17 @@ class Group:
 
     def value(self, key: str) -> Any:
         return self.slots[KEY_SLOT[key]]
+
+    def add_row(self, order: int, status: str | None, stage: str | None) -> None:
+        self.orders_.append(order)
+        self.statuses_.append(STATUS_CODE[status])
+        self.stages_.append(STAGE_CODE[stage])
+
+    @property
+    def timeline(self) -> list[tuple[int, str | None, str | None]]:
+        """(order, status or None, stage or None) of each follow-up row, in date order."""
+        return sorted(zip(self.orders_, (STATUS_OF[c] for c in self.statuses_), (STAGE_OF[c] for c in self.stages_),
+                          strict=True))
 
     def keep(self, slot: int, order: int, value: Any) -> None:
         if value is None or value == "" or value == []:
@@ -525,7 +549,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                 if values.get(key):
                     contact[key] = values[key]
         if parsed.has_followup and parsed.occurred is not None:
-            group.timeline.append((order, values.get("status"), values.get("stage")))
+            group.add_row(order, values.get("status"), values.get("stage"))
             group.first_at = min(group.first_at or parsed.occurred, parsed.occurred)
             group.last_at = max(group.last_at or parsed.occurred, parsed.occurred)
             if not problems:  # a file with problems is not written: no need to keep its rows
@@ -787,9 +811,9 @@ def _final_status(group: Group) -> str | None:
     if status is not None:
         return status
     current = "lead"
-    for _, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+    for _, explicit, stage in group.timeline:
         current = explicit or status_after(current, stage) or current
-    return current if group.timeline else None
+    return current if group.orders_ else None
 
 
 def _customer_values(group: Group, plan: Plan, *, team: TeamConfig, zone: Any, now: datetime) -> dict[str, Any]:
@@ -834,7 +858,7 @@ def _history(group: Group, customer_id: int, current: str | None, final: str, *,
     steps: list[dict[str, Any]] = []
     status = current
     derived = "lead"
-    for order, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+    for order, explicit, stage in group.timeline:
         derived = explicit or status_after(derived, stage) or derived
         if derived != status:
             steps.append({"customer_id": customer_id, "from_status": status, "to_status": derived,
@@ -880,7 +904,7 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
                 changed.add("contacts")
     file_last = values["last_contact_at"]
     is_latest = customer.last_contact_at is None or file_last is None or file_last >= customer.last_contact_at
-    if values["status"] != customer.status and is_latest and (group.value("status") or group.timeline):
+    if values["status"] != customer.status and is_latest and (group.value("status") or group.orders_):
         history.append({"customer_id": customer.id, "from_status": customer.status, "to_status": values["status"],
                         "changed_by": values["owner_id"] or IMPORTER, "changed_at": file_last or now,
                         "reason": "import"})
@@ -907,7 +931,7 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
     seen: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
                       in queries.followup_identities(session=session, customer_ids=existing_ids)}
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
-                      if any(explicit is None for _o, explicit, _s in group.timeline)}
+                      if 0 in group.statuses_}
     batch: list[dict[str, Any]] = []
     count = 0
     next_steps: dict[tuple[Any, ...], datetime | None] = {}
@@ -957,7 +981,7 @@ def _statuses_by_row(group: Group) -> dict[int, str]:
     """Where the stages took a customer on each row whose 当前状态 is empty."""
     found: dict[int, str] = {}
     current = "lead"
-    for order, explicit, stage in sorted(group.timeline, key=lambda item: item[0]):
+    for order, explicit, stage in group.timeline:
         current = explicit or status_after(current, stage) or current
         found[_order_row(order)] = current
     return found
