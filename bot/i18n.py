@@ -556,6 +556,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup won CL2026001` / `/followup lost CL2026001` — the deal review\n"
         "• `/followup pause CL2026001 <reason>` / `/followup resume CL2026001`\n"
         "• `/followup issue CL2026001` — record a complaint or an issue (deadlines by severity)\n"
+        "• `/followup export` — a spreadsheet of the customers you can see, sent to you by DM\n"
         "• `/followup help` — this help",
         "zh-CN": "*我能做什么*\n"
         "• `/lead [企业名]` — 登记新线索并提交审核\n"
@@ -569,7 +570,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup won CL2026001` / `/followup lost CL2026001` — 成交/丢单复盘\n"
         "• `/followup pause CL2026001 <原因>` / `/followup resume CL2026001` — 暂停/恢复跟进\n"
         "• `/followup issue CL2026001` — 登记投诉或问题（按严重程度设定时限）\n"
+        "• `/followup export` — 导出你可见客户的表格，通过私信发送\n"
         "• `/followup help` — 查看帮助",
+    },
+    # /followup export
+    "export_started": {
+        "en": "Preparing your spreadsheet of the customers you can see; it will arrive by DM in a moment.",
+        "zh-CN": "正在生成你可见客户的表格，稍后通过私信发送给你。",
+    },
+    "export_ready": {
+        "en": "Your export: {count} customer(s) with their follow-ups ({file}).",
+        "zh-CN": "你的导出：{count} 个客户及其跟进记录（{file}）。",
+    },
+    "export_failed": {
+        "en": "The export could not be sent ({error}). Nothing was shared; please try again.",
+        "zh-CN": "导出文件未能发送（{error}），未共享任何内容，请重试。",
     },
     # App Home
     "home_title": {"en": "Follow-ups", "zh-CN": "客户跟进"},

@@ -16,7 +16,6 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import CATALOG
 from bot.runtime import Runtime
 from bot.services import spreadsheets
 from bot.services.directory import Requester
@@ -24,23 +23,6 @@ from bot.services.permissions import require_member, scope_of
 
 log = logging.getLogger(__name__)
 SUBCOMMAND = "export"
-
-MESSAGES = {
-    "export_started": {
-        "en": "Preparing your spreadsheet of the customers you can see; it will arrive by DM in a moment.",
-        "zh-CN": "正在生成你可见客户的表格，稍后通过私信发送给你。",
-    },
-    "export_ready": {
-        "en": "Your export: {count} customer(s) with their follow-ups ({file}).",
-        "zh-CN": "你的导出：{count} 个客户及其跟进记录（{file}）。",
-    },
-    "export_failed": {
-        "en": "The export could not be sent ({error}). Nothing was shared; please try again.",
-        "zh-CN": "导出文件未能发送（{error}），未共享任何内容，请重试。",
-    },
-}
-for _key, _texts in MESSAGES.items():
-    CATALOG.setdefault(_key, _texts)
 
 
 def started(who: Requester) -> str:
