@@ -22,6 +22,7 @@ from bot.services.spreadsheets import ImportRefused, import_file
 from storage import queries
 from storage.models import Base, Contact, Customer, FollowUp, NumberSequence, StatusChange
 from tests.conftest import Bot, wipe
+from tests.domain.test_spreadsheet_values import SEED_TRADITIONAL
 from tests.factories import make_customer
 
 # The seed's own table (000 §三 客户关系管理全周期跟进记录表): its title, its 16 columns and its six rows.
@@ -74,8 +75,8 @@ def write_csv(path: Path, rows: Sequence[Sequence[Any]], *, encoding: str = "utf
     return path
 
 
-def seed_file(tmp_path: Path) -> Path:
-    return write_xlsx(tmp_path / "跟进记录.xlsx", [[SEED_TITLE], [], SEED_HEADER, *SEED_ROWS])
+def seed_file(tmp_path: Path, header: Sequence[str] = SEED_HEADER) -> Path:
+    return write_xlsx(tmp_path / "跟进记录.xlsx", [[SEED_TITLE], [], list(header), *SEED_ROWS])
 
 
 def counts(bot: Bot) -> dict[str, int]:
@@ -105,8 +106,10 @@ def named_rep(fake_slack: Any) -> Iterator[str]:
     fake_slack.users["U0REP2"] = before
 
 
-def test_the_seed_follow_up_record_is_one_customer_with_its_history(bot: Bot, tmp_path: Path) -> None:
-    path = seed_file(tmp_path)
+@pytest.mark.parametrize("header", [SEED_HEADER, SEED_TRADITIONAL], ids=["simplified", "as-the-seed-writes-it"])
+def test_the_seed_follow_up_record_is_one_customer_with_its_history(bot: Bot, tmp_path: Path,
+                                                                   header: list[str]) -> None:
+    path = seed_file(tmp_path, header)
     result = import_file(bot.runtime, path, team=east(bot), owner="U0REP1")
     assert (result.created, result.updated, result.followups, result.skipped) == (1, 0, 6, 0)
     assert result.summary() == "Imported: created 1, updated 0, follow-ups 6, skipped 0."

@@ -87,7 +87,7 @@ HEADER_SEARCH_ROWS = 30  # a header further down than this is not looked for
 # Traditional characters seen in headers (files saved by Traditional-Chinese Excel, or converted).
 _TRADITIONAL = str.maketrans("戶編號稱屬業規聯繫係職進階內饋劃當狀態負責備註額購獲時間來標籤計話郵導務誌約簽過",
                              "户编号称属业规联系系职进阶内馈划当状态负责备注额购获时间来标签计话邮导务志约签过")
-_BRACKETED = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
+_BRACKETED = re.compile(r"[(（【\[][^()（）【】\[\]]*[)）】\]]")  # innermost first: "(时间、负责(zé)人)"
 _HEADER_NOISE = re.compile(r"[\s*＊:：_\-/]+")
 
 
@@ -95,7 +95,11 @@ def header_key(text: str) -> str:
     """A header as compared: width and case folded, Traditional → Simplified, no bracketed
     explanation ("跟进内容(含需求、方案、反馈等)" = "跟进内容"), no spaces, stars or colons."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_TRADITIONAL)
-    return _HEADER_NOISE.sub("", _BRACKETED.sub("", folded))
+    while True:
+        unbracketed = _BRACKETED.sub("", folded)
+        if unbracketed == folded:
+            return _HEADER_NOISE.sub("", folded)
+        folded = unbracketed
 
 
 ALIASES: dict[str, str] = {header_key(name): c.key for c in COLUMNS for name in (c.en, c.zh, *c.aliases)}

@@ -168,3 +168,17 @@ def test_formula_looking_text_is_quoted_for_csv(text: str, expected: str) -> Non
 @pytest.mark.parametrize(("index", "letter"), [(0, "A"), (8, "I"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")])
 def test_column_letters(index: int, letter: str) -> None:
     assert s.column_letter(index) == letter
+
+
+# The header of 000 §三 exactly as the seed file writes it (a Traditional conversion with pinyin left in).
+SEED_TRADITIONAL = ["客戶編號", "客戶名稱", "所屬行業(yè)", "客戶規(guī)模", "聯(lián)系人", "職位", "聯(lián)系方式", "跟進階段",
+                    "跟進日期", "跟進方式", "跟進內(nèi)容(含需求、方案、反饋等)", "客戶反饋(需求變化、疑慮、滿意度等)",
+                    "下一步計劃(時間、動作、負責(zé)人)", "當前狀態(tài)", "負責(zé)人", "備注"]
+
+
+def test_the_seed_header_as_the_seed_file_writes_it() -> None:
+    header = s.find_header([(1, tuple(SEED_TRADITIONAL))])
+    assert header is not None and header.layout == "followups" and header.ignored == ()
+    assert [key for key, _ in sorted(header.fields.items(), key=lambda item: item[1])] == [
+        "number", "company", "industry", "company_size", "contact_name", "contact_title", "phone", "stage", "date",
+        "method", "content", "feedback", "next_step", "status", "owner", "notes"]
