@@ -21,7 +21,7 @@ from bot.services import cadence
 from bot.services.approvals import decided_message, open_request
 from bot.services.directory import Actor, team_language, user_language
 from bot.services.outbox import Outgoing, enqueue
-from bot.services.permissions import scope_of
+from bot.services.permissions import may_decide, scope_of
 from bot.views.blocks import escape
 from storage import queries
 from storage.models import ApprovalRequest, Customer, DueItem, GradeChange
@@ -96,7 +96,7 @@ def propose(runtime: Runtime, *, actor: Actor, customer_id: int, proposal: Grade
             raise InvalidInput({"grade": ("customer_not_found_field", {})})
         team = runtime.team_by_id(customer.team_id)
         lang = team_language(runtime.config, team)
-        if actor.may_decide_for(team.name):
+        if may_decide(actor, team.name):  # a supervisor's grade applies at once
             keys = []
             for open_one in queries.open_approvals(session=session, kind="grade", subject_id=customer.id):
                 queries.decide_approval(session=session, request_id=open_one.id, state="superseded",
