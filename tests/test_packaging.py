@@ -28,6 +28,19 @@ def test_floors_that_are_known_to_work() -> None:
     floors = dict(requirement(spec) for spec in PROJECT["dependencies"])
     assert floors["sqlalchemy"].startswith(">=2.0.33")  # 2.0.0-2.0.32 fail at import
     assert floors["holidays"].startswith(">=0.85")  # is_working_day; China's 2026 make-up Saturdays
+    assert floors["slack-sdk"].startswith(">=3.35")  # WebClient.logger, which the outbox's client copies
+    postgres = dict(requirement(spec) for spec in PROJECT["optional-dependencies"]["postgres"])
+    assert postgres["psycopg"] == "[binary]>=3.1.4,<4"  # binary wheels for Python 3.11
+
+
+def test_the_floors_script_pins_every_floor() -> None:
+    import subprocess
+    import sys
+
+    pins = subprocess.run([sys.executable, str(ROOT / ".ci" / "floors.py"), "postgres"], capture_output=True,
+                          text=True, check=True).stdout.split()
+    assert "SQLAlchemy==2.0.33" in pins and "holidays==0.85" in pins and "psycopg==3.1.4" in pins
+    assert len(pins) == len(PROJECT["dependencies"]) + 1
 
 
 def test_the_postgresql_driver_is_an_extra_and_the_tests_include_it() -> None:
