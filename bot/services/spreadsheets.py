@@ -354,13 +354,12 @@ class Group:
     # The latest non-empty value of each of CUSTOMER_KEYS, and the order of the row it came from.
     slots: list[Any] = field(default_factory=lambda: [None] * len(CUSTOMER_KEYS))
     orders: list[int] = field(default_factory=lambda: [-1] * len(CUSTOMER_KEYS))
-    contacts: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    contacts: dict[str, list[str | None]] = field(default_factory=dict)  # name → [title, phone, email]
     # Each follow-up row's order, status (code) and stage (code), to build the history in date order;
     # arrays, not tuples: a long file has one entry per row.
     orders_: array = field(default_factory=lambda: array("q"))
     statuses_: bytearray = field(default_factory=bytearray)
     stages_: bytearray = field(default_factory=bytearray)
-    owners: dict[str, list[int]] = field(default_factory=dict)  # owner as written → (first) rows
     rows: int = 0
     first_at: datetime | None = None
     last_at: datetime | None = None
@@ -494,6 +493,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     count = 0
     spill = Spill()
     last_company, last_key = None, None
+    owner_rows: dict[str, list[int]] = {}  # owner as written → the first rows naming it
     for number, cells in _chain(first, rows):
         if number <= header.row:
             continue
@@ -540,14 +540,14 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
         for slot, key in enumerate(CUSTOMER_KEYS):
             group.keep(slot, order, values.get(key))
         if values.get("owner"):
-            rows_of_owner = group.owners.setdefault(values["owner"], [])
+            rows_of_owner = owner_rows.setdefault(values["owner"], [])
             if len(rows_of_owner) <= 10:  # enough to name them in a refusal
                 rows_of_owner.append(number)
         if values.get("contact_name"):
-            contact = group.contacts.setdefault(values["contact_name"], {})
-            for key in ("contact_title", "phone", "email"):
+            contact = group.contacts.setdefault(values["contact_name"], [None, None, None])
+            for position, key in enumerate(("contact_title", "phone", "email")):
                 if values.get(key):
-                    contact[key] = values[key]
+                    contact[position] = values[key]
         if parsed.has_followup and parsed.occurred is not None:
             group.add_row(order, values.get("status"), values.get("stage"))
             group.first_at = min(group.first_at or parsed.occurred, parsed.occurred)
@@ -559,7 +559,8 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                            values.get("notes"), values.get("owner")))
     if progress:
         progress(count % 1000)
-    owners = _match_owners(runtime, team, groups, header, reader, owner=owner, now=now, problems=problems)
+    owners = _match_owners(runtime, team, groups, owner_rows, header, reader, owner=owner, now=now,
+                           problems=problems)
     existing = _match_existing(runtime, groups, reader, problems=problems)
     for index, group in enumerate(groups):
         if index not in existing and not group.value("company"):
@@ -617,12 +618,10 @@ def _row_of(problem: str) -> tuple[int, str]:
     return (int(parts[1]), problem) if len(parts) == 2 and parts[0] == "row" and parts[1].isdigit() else (0, problem)
 
 
-def _match_owners(runtime: Runtime, team: TeamConfig, groups: list[Group], header: sheet.Header, reader: RowReader,
-                  *, owner: str | None, now: datetime, problems: list[str]) -> dict[str, str]:
-    written: dict[str, list[int]] = {}
-    for group in groups:
-        for name, rows in group.owners.items():
-            written.setdefault(name, []).extend(rows)
+def _match_owners(runtime: Runtime, team: TeamConfig, groups: list[Group], written: dict[str, list[int]],
+                  header: sheet.Header, reader: RowReader, *, owner: str | None, now: datetime,
+                  problems: list[str]) -> dict[str, str]:
+    """Owners as written (with the first rows naming each) → team members; problems for the rest."""
     directory = team_directory(runtime, team, now=now) if written else {}
     matched: dict[str, str] = {}
     for name, rows in written.items():
@@ -639,7 +638,7 @@ def _match_owners(runtime: Runtime, team: TeamConfig, groups: list[Group], heade
             problems.append(f"{reader.where(rows[0], 'owner')}: \"{name}\" is not a member of team {team.name}"
                             f"{f' (also {others})' if others else ''}; give --owner USER_ID to assign these rows")
     if owner is None:
-        missing = [g for g in groups if not g.owners]
+        missing = [g for g in groups if g.value("owner") is None]
         if missing and "owner" not in header.fields:
             problems.append(f"the file has no 负责人 / Owner column: give --owner USER_ID to assign its "
                             f"{len(missing)} customer(s)")
@@ -712,16 +711,16 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
         for index, row, new_id in zip(chunk, rows, new_ids, strict=True):
             ids[index] = new_id
             group = plan.groups[index]
-            for position, (name, details) in enumerate(group.contacts.items()):
-                contacts.append({"customer_id": new_id, "name": name, "title": details.get("contact_title"),
-                                 "phone": details.get("phone"), "email": details.get("email"),
-                                 "is_primary": position == 0})
+            for position, (name, (title, phone, email)) in enumerate(group.contacts.items()):
+                contacts.append({"customer_id": new_id, "name": name, "title": title, "phone": phone,
+                                 "email": email, "is_primary": position == 0})
             history += _history(group, new_id, None, row["status"], owner=row["owner_id"], now=now)
             audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import", "entity_type": "customers",
                           "entity_id": new_id, "before": None,
                           "after": {"number": row["number"], "company": row["company"], "file": path.name}})
-            result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner "
-                                  f"{row['owner_id']})")
+            if result.dry_run:
+                result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner "
+                                      f"{row['owner_id']})")
         _insert_all(session, ((Contact, contacts), (StatusChange, history), (AuditEntry, audit)))
     result.created = len(new_groups)
     # Customers already there: only what the file says and differs.
@@ -894,13 +893,13 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
     for name, details in group.contacts.items():
         contact = contacts.get(name)
         if contact is None:
-            customer.contacts.append(Contact(name=name, title=details.get("contact_title"), phone=details.get("phone"),
-                                             email=details.get("email"), is_primary=not customer.contacts))
+            customer.contacts.append(Contact(name=name, title=details[0], phone=details[1], email=details[2],
+                                             is_primary=not customer.contacts))
             changed.add("contacts")
             continue
-        for attr, key in (("title", "contact_title"), ("phone", "phone"), ("email", "email")):
-            if details.get(key) and getattr(contact, attr) != details[key]:
-                setattr(contact, attr, details[key])
+        for attr, value in zip(("title", "phone", "email"), details, strict=True):
+            if value and getattr(contact, attr) != value:
+                setattr(contact, attr, value)
                 changed.add("contacts")
     file_last = values["last_contact_at"]
     is_latest = customer.last_contact_at is None or file_last is None or file_last >= customer.last_contact_at
