@@ -210,9 +210,9 @@ def _syntax_problem(exc: yaml.YAMLError, name: str) -> str:
     """
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-    opened = context_mark is not None and context and any(w in context for w in ("flow", "quoted"))
-    if opened:
+    context: str = getattr(exc, "context", None) or ""
+    context_mark = getattr(exc, "context_mark", None)
+    if context_mark is not None and any(w in context for w in ("flow", "quoted")):
         what = context.removeprefix("while parsing a ").removeprefix("while scanning a ")
         problem = f"the {what} opened at column {context_mark.column + 1} is not closed: {problem}"
         mark = context_mark
