@@ -68,16 +68,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from app.shutdown import wait_until_stopped
 
     settings.require("slack_bot_token", "slack_app_token")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=None)
+    handler = SocketModeHandler(app, settings.secret("slack_app_token"), web_client=runtime.slack)
+    client_log, level = handler.client.logger, handler.client.logger.level
+    client_log.setLevel(logging.CRITICAL + 1)  # a refused token is our one sentence, not a logged dump too
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise StartupError(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): create an App-Level "
+                           "Token with the connections:write scope (Basic Information) and copy it again.") from None
+    finally:
+        client_log.setLevel(level)
     stopper = Stopper().install()
     scheduler = start_background(runtime, duties=True, stop=stopper.event)
-    handler = SocketModeHandler(app, settings.secret("slack_app_token"), web_client=runtime.slack)
-    handler.connect()
     log.info("followup-bot running over Socket Mode")
     try:
         wait_until_stopped(stopper)

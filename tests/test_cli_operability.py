@@ -194,3 +194,17 @@ def test_sigterm_stops_socket_mode_gracefully(tmp_path: Path) -> None:
     lines += out.splitlines()
     assert process.returncode == 0, lines
     assert lines[-1].endswith("followup-bot stopped") and not [line for line in lines if "Traceback" in line]
+
+
+def test_a_refused_app_token_stops_socket_with_one_sentence(tmp_path: Path) -> None:
+    from tests.fakeslack import FakeSlack
+    from tests.fakeslack.socket_mode import SocketModeServer
+
+    with FakeSlack(token="xoxb-test-token", app_token="xapp-1-A0TEST-1-right") as fake, SocketModeServer() as server:
+        fake.socket_mode = server
+        env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_APP_TOKEN": "xapp-1-A0TEST-1-wrong", "SLACK_API_URL": fake.url,
+               "FOLLOWUP_CONFIG": str(TEAMS_FILE), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+        result = run("socket", env=env, cwd=tmp_path)
+    line = one_sentence(result)
+    assert result.returncode == 2
+    assert line.startswith("followup-bot: Slack refused SLACK_APP_TOKEN (invalid_auth): create an App-Level Token")
