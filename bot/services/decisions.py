@@ -14,6 +14,7 @@ from bot.services.approvals import DECISIONS, decided_message
 from bot.services.directory import resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
 from bot.services.permissions import require_decider
+from bot.views.approvals import REASON_MAX_LENGTH
 from storage import queries
 from storage.models import ApprovalRequest
 
@@ -48,6 +49,8 @@ def decide(
     reason = (reason or "").strip() or None
     if decision in NEEDS_REASON and not reason:
         raise InvalidInput({"reason": ("err_required", {})})
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput({"reason": ("err_too_long", {"limit": REASON_MAX_LENGTH})})
     now = runtime.now()
     with runtime.db.write() as session:
         request = queries.get_approval(session=session, request_id=request_id)

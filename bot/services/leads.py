@@ -97,13 +97,23 @@ def parse_lead_form(values: dict[str, Any], *, now: datetime) -> LeadInput:
         errors["intent"] = ("err_required", {})
     clean["tags"] = [tag for tag in clean.get("tags") or [] if tag in TAGS]
     if clean.get("acquired") is not None:
-        acquired = datetime.fromtimestamp(int(clean["acquired"]), UTC)
-        if acquired > now + CLOCK_SKEW:
+        acquired = _instant(clean["acquired"])
+        if acquired is None:
+            errors["acquired"] = ("err_required", {})  # not what the date-time picker sends
+        elif acquired > now + CLOCK_SKEW:
             errors["acquired"] = ("err_future", {})
         clean["acquired"] = acquired
     if errors:
         raise InvalidInput(errors)
     return LeadInput.model_validate(clean)
+
+
+def _instant(value: Any) -> datetime | None:
+    """The date-time picker's Unix seconds, or None for anything else."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def submit_lead(runtime: Runtime, *, actor: Actor, lead: LeadInput, request_key: str) -> LeadSaved:

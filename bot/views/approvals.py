@@ -18,6 +18,10 @@ BUTTONS = {"approved": (ids.APPROVE, "approve", "primary"), "needs_info": (ids.N
            "rejected": (ids.REJECT, "reject", "danger")}
 
 
+# Longest reason a supervisor may give for Needs info or Reject (the modal and the service).
+REASON_MAX_LENGTH = 1000
+
+
 def approval_message(
     *, request_id: int, kind: str, requester: str, payload: dict[str, Any], lang: Lang, tz: str,
     state: str = "pending", decided_by: str | None = None, decided_at: datetime | None = None,
@@ -65,7 +69,8 @@ def approval_message(
 def reason_modal(*, request_id: int, decision: ReasonDecision, lang: Lang) -> dict[str, Any]:
     """The small modal behind Needs info and Reject: what is wanted, or why (required)."""
     needs_info = decision == "needs_info"
-    element = {"type": "plain_text_input", "action_id": ids.REASON_BLOCK, "multiline": True, "max_length": 1000}
+    element = {"type": "plain_text_input", "action_id": ids.REASON_BLOCK, "multiline": True,
+               "max_length": REASON_MAX_LENGTH}
     blocks = [input_block(ids.REASON_BLOCK, t("needs_info_label" if needs_info else "reject_label", lang), element)]
     return modal(ids.DECISION_REASON_VIEW, t("needs_info_title" if needs_info else "reject_title", lang), blocks,
                  submit=t("submit", lang), close=t("cancel", lang),
