@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     and_,
     case,
@@ -43,6 +45,7 @@ from storage.models import (
     SlackUserCache,
     StatusChange,
     Team,
+    UTCDateTime,
 )
 
 
@@ -895,9 +898,29 @@ def take_sequence_block(*, session: Session, key: str, count: int) -> int:
 
 
 def insert_many(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """One executemany INSERT of plain rows (bulk paths: imports), without the ORM's per-row bookkeeping."""
-    if rows:
-        session.execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]
+    """Plain rows in bulk (imports), without the ORM's per-row bookkeeping: ``COPY`` on PostgreSQL,
+    one executemany INSERT on SQLite. Every row has the same keys (COPY applies no Python-side
+    default: rows name every column that needs a value)."""
+    if not rows:
+        return
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    utc = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
+    documents = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{table.name}" ({", ".join(names)}) FROM STDIN') as copy:
+        for row in rows:
+            values = [row[name] for name in names]
+            for i in utc:  # stored as naive UTC, as UTCDateTime does
+                if values[i] is not None:
+                    values[i] = values[i].astimezone(UTC).replace(tzinfo=None)
+            for i in documents:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i])
+            copy.write_row(values)
 
 
 def insert_many_returning_ids(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
