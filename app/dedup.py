@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 ANSWER_WAIT_SECONDS = 2.5
 # A first delivery that has not answered in this long died: a repeat runs it again.
 STALE = timedelta(seconds=30)
-# Set in a request's context once it is known to come from Slack (the error handler checks it).
-VERIFIED = "followup_request_verified"
 # Slack's request timestamps: Unix seconds, plain ASCII digits (int() would also take " 1_7e0", etc.).
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -59,7 +57,6 @@ class ExactlyOnceApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if not self._authentic(req):
             return BoltResponse(status=401, body={"error": "invalid request"})
-        req.context[VERIFIED] = True
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
         if key is None:
             return super().dispatch(req)

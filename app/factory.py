@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -19,16 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
-from app.dedup import VERIFIED, ExactlyOnceApp
+from app.dedup import ExactlyOnceApp
 from bot.config import ConfigError, load_teams_config
 from bot.runtime import Runtime
 from bot.services.cadence import recompute_all_if_policy_changed
 from bot.services.directory import sync_directory
 from bot.settings import Settings, SettingsError
-from handlers.common import report_unexpected
 from storage.db import Database
-
-log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
@@ -131,17 +127,7 @@ def build_app(runtime: Runtime, *, signing_secret: str | None, executor: ThreadP
         process_before_response=False,
         listener_executor=executor or ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
     )
-    handlers.register_all(app, runtime)
-
-    @app.error
-    def unexpected(error: Exception, body: dict[str, Any], context: dict[str, Any]) -> None:
-        if not context.get(VERIFIED):
-            # Never answer to an address named by a body nobody vouched for (ExactlyOnceApp
-            # refuses such requests before anything runs, so this is the second lock).
-            log.error("error handling an unverified request", exc_info=error)
-            return
-        report_unexpected(error, body, runtime.config.language)
-
+    handlers.register_all(app, runtime)  # listeners, the request middleware and the one error handler
     return app
 
 
