@@ -165,7 +165,6 @@ NO_USER_TEXT = {"approvals.reason_modal", "churn.plan_modal", "churn.churned_mod
                 "lead.lead_not_saved_view"}
 # Public functions of bot.views that build no blocks, and why.
 NOT_BUILDERS = {
-    "approvals.format_time": "a time as text",
     "duelist.why": "a phrase, rendered through due_list_message",
     "followup.when_text": "a time as text",
 }
