@@ -286,8 +286,8 @@ def test_any_submission_gets_http_200_and_a_clear_answer(slack: SlackDriver, bot
     event(f"answer: {'field errors' if answered_errors(reply) else 'success'}")
 
 
-# What the property found (forged-acquired-*, forged-*-reason-huge: bugs at the time of writing), and
-# the values issue 10 names.
+# What the property found (forged-acquired-*: HTTP 500; forged-*-reason-huge: a DM Slack refuses; both fixed
+# in 22a4782), and the values issue 10 names.
 FOUND = [
     pytest.param("log follow-up, closing", {"payment_delay_days": "²"}, id="payment-delay-superscript"),
     pytest.param("log follow-up, closing", {"payment_delay_days": "①"}, id="payment-delay-circled"),
