@@ -704,7 +704,9 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
                          "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
                          "search_text": search_text(number=number, company=values["company"],
                                                     contacts=list(group.contacts))})
-        new_ids = queries.insert_many_returning_ids(session=session, model=Customer, rows=rows)
+        queries.insert_many(session=session, model=Customer, rows=rows)
+        by_number = queries.ids_by_numbers(session=session, numbers=[row["number"] for row in rows])
+        new_ids = [by_number[row["number"]] for row in rows]
         contacts: list[dict[str, Any]] = []
         history: list[dict[str, Any]] = []
         audit: list[dict[str, Any]] = []
@@ -931,9 +933,13 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
                       in queries.followup_identities(session=session, customer_ids=existing_ids)}
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
                       if 0 in group.statuses_}
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[Any, ...]] = []
     count = 0
     next_steps: dict[tuple[Any, ...], datetime | None] = {}
+    authors: dict[tuple[int, str | None], str] = {}
+    years: dict[datetime, int] = {}
+    no_status: dict[int, str] = {}
+    owners, default_owner, groups = plan.owners, plan.default_owner, plan.groups
     for (index, number, occurred, method, stage, content, feedback, next_step, next_cell, status, satisfaction,
          remarks, owner_written) in plan.spill:
         count += 1
@@ -945,35 +951,48 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
             result.skipped += 1
             continue
         seen.add(identity)
-        group = plan.groups[index]
-        author = (plan.owners.get(owner_written or "") or plan.owners.get(group.value("owner") or "")
-                  or plan.default_owner or "")
-        local_year = occurred.astimezone(zone).year
-        step_key = (next_cell, next_step if next_cell is None else None, local_year)
-        next_at = next_steps.get(step_key, _MISSING)
-        if next_at is _MISSING:
-            next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=local_year)
-            next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
-                       .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
-            if len(next_steps) < 100_000:
+        author = authors.get((index, owner_written))
+        if author is None:
+            group = groups[index]
+            author = (owners.get(owner_written or "") or owners.get(group.value("owner") or "")
+                      or default_owner or "")
+            if len(authors) >= 100_000:
+                authors.clear()
+            authors[(index, owner_written)] = author
+        if next_step is None and next_cell is None:
+            next_at = None
+        else:
+            local_year = years.get(occurred)
+            if local_year is None:
+                if len(years) >= 100_000:
+                    years.clear()
+                local_year = years[occurred] = occurred.astimezone(zone).year
+            step_key = (next_cell, next_step if next_cell is None else None, local_year)
+            next_at = next_steps.get(step_key, _MISSING)
+            if next_at is _MISSING:
+                next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=local_year)
+                next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
+                           .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
+                if len(next_steps) >= 100_000:
+                    next_steps.clear()
                 next_steps[step_key] = next_at
-        batch.append({
-            "customer_id": customer_id, "author_id": author or IMPORTER, "occurred_at": occurred,
-            "logged_at": occurred, "method": method, "stage": stage, "notes": content, "feedback": feedback,
-            "next_step": next_step, "next_step_at": next_at,
-            "next_step_owner": (author or None) if next_step else None,
-            "status_after": status or derived_status.get(index, {}).get(number), "satisfaction": satisfaction,
-            "remarks": remarks, "late": False,
-        })
-        if len(batch) >= BATCH:
-            queries.insert_many(session=session, model=FollowUp, rows=batch)
+        batch.append((customer_id, author or IMPORTER, occurred, occurred, method, stage, content, feedback, next_step,
+                      next_at, (author or None) if next_step else None,
+                      status or derived_status.get(index, no_status).get(number), satisfaction, remarks, False))
+        if len(batch) >= FOLLOWUP_BATCH:
+            queries.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
             result.followups += len(batch)
             batch = []
     if batch:
-        queries.insert_many(session=session, model=FollowUp, rows=batch)
+        queries.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
         result.followups += len(batch)
     if progress:
         progress(count % 1000)
+
+
+FOLLOWUP_COLUMNS = ("customer_id", "author_id", "occurred_at", "logged_at", "method", "stage", "notes", "feedback",
+                    "next_step", "next_step_at", "next_step_owner", "status_after", "satisfaction", "remarks", "late")
+FOLLOWUP_BATCH = 20_000
 
 
 def _statuses_by_row(group: Group) -> dict[int, str]:
