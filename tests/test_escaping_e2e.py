@@ -25,7 +25,7 @@ from tests.factories import log_followup, make_customer, set_grade
 from tests.slackdriver import Reply, SlackDriver
 from tests.test_churn_e2e import LAST, alert_posts, score_at
 from tests.test_lead_e2e import lead_values
-from tests.test_scheduler_e2e import MONDAY_0900_SHANGHAI, run_at
+from tests.test_scheduler_e2e import MONDAY_0900_SHANGHAI, run_at, snooze_from_monday_due_list
 
 REP, SUPERVISOR = "U0REP1", "U0SUPEAST"
 # Everything Slack would turn into a broadcast, a mention or a link, plus an entity and formatting.
@@ -200,11 +200,7 @@ def duties(slack: SlackDriver, bot: Bot) -> None:
 def snooze(slack: SlackDriver, bot: Bot) -> None:
     bot.clock.set(datetime(2026, 11, 3, 2, tzinfo=UTC))
     acme(bot)
-    run_at(bot, MONDAY_0900_SHANGHAI)
-    digest = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and
-                                 a["text"].startswith("Your follow-ups"))[0]
-    view = slack.click_to_open(digest.args["blocks"], "due_snooze", user=REP, channel="DU0REP1",
-                               message_ts=digest.response["ts"])
+    view = snooze_from_monday_due_list(slack, bot)
     ok(slack.submit(view, {"until": "3d", "reason": hostile("snooze")}, user=REP))
 
 

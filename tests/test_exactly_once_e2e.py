@@ -148,15 +148,11 @@ def acknowledge(slack: SlackDriver, bot: Bot) -> Act:
 
 
 def snooze(slack: SlackDriver, bot: Bot) -> Act:
-    from tests.test_scheduler_e2e import MONDAY_0900_SHANGHAI, run_at
+    from tests.test_scheduler_e2e import snooze_from_monday_due_list
 
     bot.clock.set(DEFAULT_NOW - timedelta(days=20))
     customer(bot)
-    run_at(bot, MONDAY_0900_SHANGHAI)
-    digest = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and
-                                 a["text"].startswith("Your follow-ups"))[0]
-    view = slack.click_to_open(digest.args["blocks"], "due_snooze", user=REP, channel="DU0REP1",
-                               message_ts=digest.response["ts"])
+    view = snooze_from_monday_due_list(slack, bot)
     return lambda: slack.submit(view, {"until": "3d", "reason": "Customer travelling"}, user=REP)
 
 

@@ -188,15 +188,11 @@ def _command_modal(text: str, values: Callable[[Bot, int], dict[str, Any]], comm
 
 
 def _snooze(slack: SlackDriver, bot: Bot) -> Opened:
-    from tests.test_scheduler_e2e import MONDAY_0900_SHANGHAI, run_at
+    from tests.test_scheduler_e2e import snooze_from_monday_due_list
 
     bot.clock.set(DEFAULT_NOW - timedelta(days=20))
     customer(bot)
-    run_at(bot, MONDAY_0900_SHANGHAI)
-    digest = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and
-                                 a["text"].startswith("Your follow-ups"))[0]
-    view = slack.click_to_open(digest.args["blocks"], "due_snooze", user=REP, channel="DU0REP1",
-                               message_ts=digest.response["ts"])
+    view = snooze_from_monday_due_list(slack, bot)
     return view, {"until": "3d", "reason": "Customer travelling"}, REP
 
 

@@ -41,6 +41,15 @@ def run_at(bot: Bot, instant: datetime) -> dict[str, int]:
     return decided
 
 
+def snooze_from_monday_due_list(slack: SlackDriver, bot: Bot) -> dict[str, Any]:
+    """Monday 09:00's due list reaches REP, who clicks Snooze on it: the modal that opens."""
+    run_at(bot, MONDAY_0900_SHANGHAI)
+    digest = slack.fake.wait_for("chat.postMessage", predicate=lambda a: a["channel"] == REP and
+                                 a["text"].startswith("Your follow-ups"))[0]
+    return slack.click_to_open(digest.args["blocks"], "due_snooze", user=REP, channel="DU0REP1",
+                               message_ts=digest.response["ts"])
+
+
 @pytest.fixture
 def book(bot: Bot, slack: SlackDriver) -> dict[str, int]:
     """REP1 (Shanghai): one overdue, one due today, one in 2 days, one next week. REPW (Los Angeles): one overdue."""
