@@ -9,8 +9,6 @@ choosing). The bodies below point their ``response_url`` at a listener of the te
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -25,7 +23,7 @@ from sqlalchemy import func, select
 from bot.views import ids
 from storage.models import Base, ProcessedRequest
 from tests.conftest import Bot
-from tests.slackdriver import SIGNING_SECRET, TEAM, SlackDriver, sign
+from tests.slackdriver import TEAM, SlackDriver, sign
 
 REP, SUPERVISOR = "U0REP1", "U0SUPEAST"
 
@@ -124,8 +122,7 @@ def _signed_with(timestamp: str) -> Callable[[str], dict[str, str]]:
     """Headers signed with our own secret over ``timestamp`` as given (so only the timestamp is wrong)."""
 
     def headers(body: str) -> dict[str, str]:
-        digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-        return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+        return sign(body, timestamp=timestamp)
 
     return headers
 
