@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ColumnElement,
     and_,
     case,
@@ -932,7 +933,7 @@ def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], 
                         values[i] = json.dumps(values[i])
                 copy.write_row(values)
         return
-    processors = [(i, _memoised(p) if isinstance(table.c[name].type, UTCDateTime) else p)
+    processors = [(i, _memoised(p) if isinstance(table.c[name].type, UTCDateTime | Boolean) else p)
                   for i, name in enumerate(names)
                   if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
     quote = dialect.identifier_preparer.quote

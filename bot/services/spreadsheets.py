@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
+import functools
 import io
+import itertools
 import pickle
 import re
 import string
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -93,7 +94,7 @@ class ImportResult:
 
 # Reading files ------------------------------------------------------------------------------------
 
-Row = tuple[int, tuple[Any, ...]]
+Row = tuple[int, Sequence[Any]]
 
 
 def detect_encoding(stream: BinaryIO) -> str:
@@ -124,8 +125,7 @@ def _csv_rows(path: Path) -> Iterator[Row]:
             dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        for number, cells in enumerate(csv.reader(handle, dialect), start=1):
-            yield number, tuple(cells)
+        yield from enumerate(csv.reader(handle, dialect), start=1)
 
 
 def _xlsx_rows(path: Path) -> Iterator[Row]:
@@ -140,8 +140,7 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
             if sheet.find_header(first) is None:
                 continue
             yield from first
-            for number, cells in rows:
-                yield number, tuple(cells)
+            yield from rows  # values_only rows are tuples already
             return
     finally:
         book.close()
@@ -184,7 +183,7 @@ def count_rows(path: Path) -> int | None:
 # Rows ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """One data row as read: customer values, follow-up values, and the problems found."""
 
@@ -193,6 +192,7 @@ class Parsed:
     problems: list[str]
     occurred: datetime | None = None  # aware UTC
     has_followup: bool = False
+    minute: int = 0  # occurred as whole minutes since the epoch (to order the rows)
 
 
 TEXT_KEYS = ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
@@ -206,14 +206,16 @@ WORD_PARSERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("tags", sheet.parse_tags), ("annual_purchase", sheet.parse_amount), ("satisfaction", sheet.parse_satisfaction))
 DATE_KEYS = ("acquired", "last_contact", "next_step_date")
 FOLLOWUP_CELLS = ("date", "method", "content", "stage", "feedback")
+MEMO_SIZE = 100_000  # distinct values remembered per column (then the rest are parsed each time)
 
 
 class RowReader:
     """Reads data rows under a header: each cell through its parser, problems with row and column.
 
     The same words and dates come back on row after row (statuses, methods, a customer's company):
-    each parser's answer is remembered per distinct cell value, so a long file is read at the speed
-    of its distinct values.
+    each parser's answer is remembered per column and distinct cell value, so a long file is read
+    at the speed of its distinct values. What is asked of every row is resolved once per file: the
+    columns present, their parsers and their memos.
     """
 
     def __init__(self, header: sheet.Header, zone: Any) -> None:
@@ -221,93 +223,116 @@ class RowReader:
         self.zone = zone
         self.year: int | None = None  # the latest year seen: "3月3日" in a row without a date of its own
         fields = header.fields
-        self._text = [(key, fields[key], LIMITS.get(key), key in SHARED_TEXT) for key in TEXT_KEYS if key in fields]
-        self._strings: dict[str, str] = {}
-        self._words = [(key, fields[key], parse) for key, parse in WORD_PARSERS if key in fields]
+        # (key, column, length limit, memo of the text of values many rows repeat, or None)
+        self._text = [(key, fields[key], LIMITS.get(key), {} if key in SHARED_TEXT else None)
+                      for key in TEXT_KEYS if key in fields]
+        self._words: list[tuple[str, int, Callable[[Any], Any], dict[Any, Any]]] = [
+            (key, fields[key], parse, {}) for key, parse in WORD_PARSERS if key in fields]
         self._dates = [(key, fields[key]) for key in DATE_KEYS if key in fields]
         self._date_index = fields.get("date")
         self._followups = header.layout == "followups"
-        self._memo: dict[tuple[str, Any], Any] = {}
-        self._instants: dict[sheet.CellDate, datetime] = {}
+        self._date_memos: dict[tuple[str, int | None], dict[Any, Any]] = {}
+        self._instants: dict[sheet.CellDate, tuple[datetime, int]] = {}
+        self.keys = tuple(dict.fromkeys([*(t[0] for t in self._text), *(["date"] if "date" in fields else []),
+                                         *(w[0] for w in self._words), *(d[0] for d in self._dates)]))
 
     def where(self, row: int, key: str) -> str:
         index = self.header.fields[key]
         return f"row {row}, column {sheet.column_letter(index)} ({self.header.labels[key]})"
 
-    def _parse(self, key: str, parse: Callable[[Any], Any], raw: Any) -> Any:
-        """``parse(raw)``, remembered; a BadValue is remembered and raised again."""
+    @staticmethod
+    def _parse(memo: dict[Any, Any], parse: Callable[[Any], Any], raw: Any) -> Any:
+        """``parse(raw)``, remembered in ``memo``; a BadValue is returned (remembered), not raised."""
         try:
-            memo_key = (key, raw)
-            found = self._memo.get(memo_key, _MISSING)
+            found = memo.get(raw, _MISSING)
         except TypeError:  # an unhashable cell: never the case with openpyxl or csv
-            return parse(raw)
+            found, memo = _MISSING, {}
         if found is _MISSING:
             try:
                 found = parse(raw)
             except sheet.BadValue as bad:
                 found = bad
-            if len(self._memo) < 200_000:
-                self._memo[memo_key] = found
-        if isinstance(found, sheet.BadValue):
-            raise found
+            if len(memo) < MEMO_SIZE:
+                memo[raw] = found
         return found
 
-    def _date(self, key: str, raw: Any) -> sheet.CellDate | None:
+    def _date(self, key: str, raw: Any) -> Any:
+        """The CellDate of a cell, None when empty, or the BadValue saying what is wrong."""
         if raw is None or raw == "":
             return None
         year = self.year
-        return self._parse(f"{key}:{year}", lambda value: sheet.parse_date(value, year=year), raw)
+        memo = self._date_memos.get((key, year))
+        if memo is None:
+            memo = self._date_memos[(key, year)] = {}
+        return self._parse(memo, lambda value: sheet.parse_date(value, year=year), raw)
 
     def read(self, row: int, cells: tuple[Any, ...]) -> Parsed | None:
         width = len(cells)
         problems: list[str] = []
         values: dict[str, Any] = {}
+        text_of = sheet.text_of
         for key, index, limit, shared in self._text:
-            text = sheet.text_of(cells[index]) if index < width else None
-            if shared and text is not None and len(self._strings) < 200_000:
-                text = self._strings.setdefault(text, text)  # one copy of a value many rows repeat
+            raw = cells[index] if index < width else None
+            if shared is None:
+                text = text_of(raw)
+            else:  # one copy of a value many rows repeat
+                text = shared.get(raw, _MISSING) if raw.__class__ is str else _MISSING
+                if text is _MISSING:
+                    text = text_of(raw)
+                    if raw.__class__ is str and len(shared) < MEMO_SIZE:
+                        shared[raw] = text
             values[key] = text
             if limit and text and len(text) > limit:
                 problems.append(f"{self.where(row, key)}: longer than {limit} characters")
         occurred = None
+        instant = None
+        minute = 0
         if self._date_index is not None:
-            try:
-                occurred = values["date"] = self._date("date", cells[self._date_index]
-                                                       if self._date_index < width else None)
-            except sheet.BadValue as bad:
-                problems.append(f"{self.where(row, 'date')}: {bad}")
-            if occurred is not None:
-                self.year = occurred.day.year
-        for key, index, parse in self._words:
+            found = self._date("date", cells[self._date_index] if self._date_index < width else None)
+            if isinstance(found, sheet.BadValue):
+                problems.append(f"{self.where(row, 'date')}: {found}")
+            else:
+                occurred = values["date"] = found
+                if occurred is not None:
+                    self.year = occurred.day.year
+                    known = self._instants.get(occurred)
+                    if known is None:
+                        at = self.instant(occurred.combine(DEFAULT_TIME))
+                        known = (at, int(at.timestamp()) // 60)
+                        if len(self._instants) < MEMO_SIZE:
+                            self._instants[occurred] = known
+                    instant, minute = known
+        for key, index, parse, memo in self._words:
             raw = cells[index] if index < width else None
             if raw is None or raw == "":
                 values[key] = [] if key == "tags" else None
                 continue
-            try:
-                values[key] = self._parse(key, parse, raw)
-            except sheet.BadValue as bad:
-                problems.append(f"{self.where(row, key)}: {bad}")
+            found = self._parse(memo, parse, raw)
+            if isinstance(found, sheet.BadValue):
+                problems.append(f"{self.where(row, key)}: {found}")
+            else:
+                values[key] = found
         for key, index in self._dates:
-            try:
-                values[key] = self._date(key, cells[index] if index < width else None)
-            except sheet.BadValue as bad:
-                problems.append(f"{self.where(row, key)}: {bad}")
-        if not any(v for v in values.values()) and not problems and all(sheet.text_of(c) is None for c in cells):
+            found = self._date(key, cells[index] if index < width else None)
+            if isinstance(found, sheet.BadValue):
+                problems.append(f"{self.where(row, key)}: {found}")
+            else:
+                values[key] = found
+        if (not values.get("company") and not values.get("number") and not any(v for v in values.values())
+                and not problems and all(text_of(c) is None for c in cells)):
             return None  # a blank row
         if not values.get("company") and not values.get("number"):
             key = "company" if "company" in self.header.fields else "number"
             problems.append(f"{self.where(row, key)}: the company is missing")
         parsed = Parsed(row=row, values=values, problems=problems)
-        parsed.has_followup = self._followups and any(values.get(k) for k in FOLLOWUP_CELLS)
+        parsed.has_followup = self._followups and (occurred is not None or any(values.get(k) for k in FOLLOWUP_CELLS))
         if parsed.has_followup and occurred is None:
             key = "date" if "date" in self.header.fields else next(k for k in FOLLOWUP_CELLS if k in self.header.fields)
             if not any(p.startswith(self.where(row, key)) for p in problems):
                 problems.append(f"{self.where(row, key)}: a follow-up needs its date (跟进日期 / Date)")
         if occurred is not None:
-            instant = self._instants.get(occurred)
-            if instant is None:
-                instant = self._instants[occurred] = self.instant(occurred.combine(DEFAULT_TIME))
             parsed.occurred = instant
+            parsed.minute = minute
         return parsed
 
     def instant(self, local: datetime) -> datetime:
@@ -324,9 +349,9 @@ def _minute(at: datetime) -> datetime:
 def followup_identity(customer_key: Any, occurred: datetime, method: str, content: str | None) -> int:
     """What makes two follow-ups the same one (customer, time to the minute, method, content), hashed."""
     text = (content or "").replace("\r\n", "\n").strip()
-    digest = hashlib.blake2b(f"{customer_key}\x1f{_minute(occurred).timestamp():.0f}\x1f{method}\x1f{text}".encode(),
-                             digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    # Python's own hash (SipHash for the text, seeded per process): both sides of the comparison,
+    # the stored follow-ups and the file's rows, are hashed in the same process.
+    return hash((customer_key, _minute(occurred), method, text))
 
 
 # Grouping ----------------------------------------------------------------------------------------
@@ -394,7 +419,7 @@ def _order(parsed: Parsed) -> int:
     current state) after every dated row. One int: the minute, shifted, or'ed with the row."""
     if parsed.occurred is None:
         return UNDATED | parsed.row
-    return (int(parsed.occurred.timestamp()) // 60) << ROW_BITS | parsed.row
+    return parsed.minute << ROW_BITS | parsed.row
 
 
 def _order_time(order: int) -> datetime:
@@ -493,8 +518,13 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     count = 0
     spill = Spill()
     last_company, last_key = None, None
+    last_number, last_lower = None, None
+    kept = [(slot, key) for slot, key in enumerate(CUSTOMER_KEYS) if key in reader.keys]
+    contact_keys = [(position, key) for position, key in enumerate(("contact_title", "phone", "email"))
+                    if key in reader.keys]
     owner_rows: dict[str, list[int]] = {}  # owner as written → the first rows naming it
-    for number, cells in _chain(first, rows):
+    register = header.layout == "register"
+    for number, cells in itertools.chain(first, rows):
         if number <= header.row:
             continue
         count += 1
@@ -512,7 +542,9 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
         name_key = last_key
         if not customer_number and not name_key:
             continue  # reported: the company is missing
-        index = by_number.get(customer_number.lower()) if customer_number else None
+        if customer_number != last_number:
+            last_number, last_lower = customer_number, customer_number.lower() if customer_number else None
+        index = by_number.get(last_lower) if customer_number else None
         if index is None and name_key:
             index = by_name.get(name_key)
         if index is None:
@@ -520,40 +552,56 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             groups.append(Group(first_row=number))
         group = groups[index]
         if customer_number:
-            if group.number and group.number.lower() != customer_number.lower():
+            if group.number and group.number.lower() != last_lower:
                 problems.append(f"{reader.where(number, 'number')}: {values.get('company')} is {group.number} in "
                                 f"row {group.number_row}, not {customer_number}")
             elif not group.number:
                 group.number, group.number_row = customer_number, number
-                by_number[customer_number.lower()] = index
+                by_number[last_lower] = index
         if name_key:
             other = by_name.setdefault(name_key, index)
             if other != index:
                 problems.append(f"{reader.where(number, 'company')}: the same company as row "
                                 f"{groups[other].first_row}, under another customer number")
             group.name_key = group.name_key or name_key
-        if header.layout == "register" and group.rows:
+        if register and group.rows:
             where = reader.where(number, "number" if customer_number else "company")
             problems.append(f"{where}: the same customer as row {group.first_row}")
         group.rows += 1
         order = _order(parsed)
-        for slot, key in enumerate(CUSTOMER_KEYS):
-            group.keep(slot, order, values.get(key))
-        if values.get("owner"):
-            rows_of_owner = owner_rows.setdefault(values["owner"], [])
+        slots, orders = group.slots, group.orders
+        for slot, key in kept:  # Group.keep, inline: the columns the file has
+            value = values.get(key)
+            if value is None or value == "" or value == []:
+                continue
+            if order >= orders[slot]:
+                orders[slot], slots[slot] = order, value
+        owner_written = values.get("owner")
+        if owner_written:
+            rows_of_owner = owner_rows.get(owner_written)
+            if rows_of_owner is None:
+                rows_of_owner = owner_rows[owner_written] = []
             if len(rows_of_owner) <= 10:  # enough to name them in a refusal
                 rows_of_owner.append(number)
-        if values.get("contact_name"):
-            contact = group.contacts.setdefault(values["contact_name"], [None, None, None])
-            for position, key in enumerate(("contact_title", "phone", "email")):
+        contact_name = values.get("contact_name")
+        if contact_name:
+            contact = group.contacts.get(contact_name)
+            if contact is None:
+                contact = group.contacts[contact_name] = [None, None, None]
+            for position, key in contact_keys:
                 if values.get(key):
                     contact[position] = values[key]
-        if parsed.has_followup and parsed.occurred is not None:
-            group.add_row(order, values.get("status"), values.get("stage"))
-            group.first_at = min(group.first_at or parsed.occurred, parsed.occurred)
-            group.last_at = max(group.last_at or parsed.occurred, parsed.occurred)
+        occurred = parsed.occurred
+        if occurred is not None and parsed.has_followup:
+            group.orders_.append(order)  # Group.add_row, inline
+            group.statuses_.append(STATUS_CODE[values.get("status")])
+            group.stages_.append(STAGE_CODE[values.get("stage")])
+            if group.first_at is None or occurred < group.first_at:
+                group.first_at = occurred
+            if group.last_at is None or occurred > group.last_at:
+                group.last_at = occurred
             if not problems:  # a file with problems is not written: no need to keep its rows
-                spill.add((index, number, parsed.occurred, values.get("method") or "other", values.get("stage"),
+                spill.add((index, number, occurred, values.get("method") or "other", values.get("stage"),
                            values.get("content"), values.get("feedback"), values.get("next_step"),
                            values.get("next_step_date"), values.get("status"), values.get("satisfaction"),
                            values.get("notes"), values.get("owner")))
@@ -606,11 +654,6 @@ class Spill:
 
     def __exit__(self, *exc: object) -> None:
         self._file.close()
-
-
-def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
-    yield from first
-    yield from rest
 
 
 def _row_of(problem: str) -> tuple[int, str]:
@@ -768,16 +811,23 @@ def _move_sequences(session: Session, plan: Plan, team: TeamConfig) -> None:
         queries.raise_sequence(session=session, key=key, at_least=seq)
 
 
-def sheet_number(team: TeamConfig, number: str) -> tuple[str, int] | None:
-    """The sequence key and number of a customer number written in the team's format, else None."""
+@functools.lru_cache(maxsize=32)
+def _number_pattern(number_format: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The regular expression a team's customer number format reads as, and its field names."""
     pattern, names = "", []
-    for literal, name, _spec, _conversion in string.Formatter().parse(team.customer_number):
+    for literal, name, _spec, _conversion in string.Formatter().parse(number_format):
         pattern += re.escape(literal)
         if name is None:
             continue
         names.append(name)
         pattern += {"year": r"(\d{4})", "seq": r"(\d+)"}.get(name, r"([A-Za-z0-9]+)")
-    match = re.fullmatch(pattern, number.strip(), re.IGNORECASE)
+    return re.compile(pattern, re.IGNORECASE), tuple(names)
+
+
+def sheet_number(team: TeamConfig, number: str) -> tuple[str, int] | None:
+    """The sequence key and number of a customer number written in the team's format, else None."""
+    pattern, names = _number_pattern(team.customer_number)
+    match = pattern.fullmatch(number.strip())
     if match is None:
         return None
     found = dict(zip(names, match.groups(), strict=True))
