@@ -42,6 +42,7 @@ from bot.i18n import Lang, t
 from bot.runtime import Runtime
 from bot.services.directory import Requester
 from bot.views import ids
+from bot.views.blocks import escape
 from bot.views.metadata import ID_BUTTONS, read_button, read_view
 
 log = logging.getLogger(__name__)
@@ -164,9 +165,10 @@ def map_failure(error: Exception, *, body: dict[str, Any], lang: Lang, tz: str) 
             return Answer(ack={"response_action": "errors", "errors": errors})
         message = next(reversed(errors.values()))
     elif isinstance(error, (UserFacingError, AlreadyDecided)):
-        message = user_message(error, lang, tz)
-        if body.get("type") == "view_submission":
+        if body.get("type") == "view_submission":  # modal errors are plain text
+            message = user_message(error, lang, tz, mrkdwn=False)
             return Answer(ack={"response_action": "errors", "errors": {refusal_field(body): message}})
+        message = user_message(error, lang, tz)
     else:
         return None
     if body.get("command"):
@@ -190,12 +192,16 @@ def field_errors(error: InvalidInput, lang: Lang) -> dict[str, str]:
     return {field: t(key, lang, **values) for field, (key, values) in error.errors.items()}
 
 
-def user_message(error: UserFacingError | AlreadyDecided, lang: Lang, tz: str = "UTC") -> str:
-    """The sentence a user sees for an expected failure."""
+def user_message(error: UserFacingError | AlreadyDecided, lang: Lang, tz: str = "UTC", *,
+                 mrkdwn: bool = True) -> str:
+    """The sentence a user sees for an expected failure; in mrkdwn what the user typed is escaped
+    (a customer reference such as ``<!channel>`` comes back as text)."""
     if isinstance(error, AlreadyDecided):
         return t("already_decided", lang, decision=t(f"decision_{error.state}", lang), user=error.decided_by,
                  when=format_when(error.decided_at, tz=tz, lang=lang) if error.decided_at else "")
-    return t(error.key, lang, **error.values)
+    values = {name: escape(value) if mrkdwn and isinstance(value, str) else value
+              for name, value in error.values.items()}
+    return t(error.key, lang, **values)
 
 
 def failure_text(error: InvalidInput | UserFacingError | AlreadyDecided, lang: Lang, tz: str = "UTC") -> str:

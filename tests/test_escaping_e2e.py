@@ -267,3 +267,11 @@ def test_hostile_text_reaches_slack_as_text(slack: SlackDriver, bot: Bot, surfac
     texts = sent_texts(slack, since)
     assert any("evil.example" in text for _, text in texts), "the scenario's hostile text reached Slack"
     assert problems(texts) == []
+
+
+@pytest.mark.parametrize("text", [f"show {HOSTILE}", f"grade {HOSTILE}", f"pause {HOSTILE} travelling"])
+def test_a_refusal_that_repeats_what_the_user_typed_repeats_it_as_text(slack: SlackDriver, bot: Bot,
+                                                                     text: str) -> None:
+    answer = slack.slash("/followup", text, user=REP).json["text"]
+    assert "&lt;!channel&gt;" in answer
+    assert not any(forbidden in answer for forbidden in FORBIDDEN), answer
