@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.grades import suggest_grade
+from bot.domain.grades import POTENTIALS, suggest_grade
 from bot.runtime import Runtime
 from bot.services import customers, grades
 from bot.services.directory import Requester
@@ -45,7 +45,7 @@ def register(app: App, runtime: Runtime) -> None:
         customer = customers.visible(runtime, who.actor, meta.customer_id)
         policy = runtime.team_by_id(customer.team_id).policy.grades
         amount = grades.parse_amount(form.get("annual_purchase"))
-        potential = int(form["potential"]) if form.get("potential") else None
+        potential = int(form["potential"]) if form.get("potential") in POTENTIALS else None
         suggested = suggest_grade(amount, potential, policy) if amount is not None else None
         try:
             client.views_update(view_id=view["id"], hash=view["hash"], view=grade_modal(

@@ -20,6 +20,10 @@ def grade_for_purchase(annual_purchase: Decimal | int | float, policy: GradePoli
     return "D"
 
 
+# The potential score's choices (1-5: industry outlook, growth, room to expand), as the form sends them.
+POTENTIALS = ("1", "2", "3", "4", "5")
+
+
 def suggest_grade(annual_purchase: Decimal | int | float, potential: int | None, policy: GradePolicy) -> str:
     """Value and potential together: the purchase grade, one grade higher when the potential
     reaches the policy's ``potential_raises_at`` (5 by default; None turns it off)."""

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.calendar import quarter_label, quarter_start
-from bot.domain.grades import GRADES, suggest_grade
+from bot.domain.grades import GRADES, POTENTIALS, suggest_grade
 from bot.domain.policy import GradePolicy
 from bot.errors import InvalidInput
 from bot.i18n import t
@@ -62,7 +62,7 @@ def parse_proposal(values: dict[str, Any], policy: GradePolicy) -> GradeProposal
         errors["annual_purchase"] = ("err_amount", {}) if (values.get("annual_purchase") or "").strip() else (
             "err_required", {})
     potential = str(values.get("potential"))
-    if potential not in {"1", "2", "3", "4", "5"}:
+    if potential not in POTENTIALS:
         errors["potential"] = ("err_required", {})
     reason = (values.get("reason") or "").strip() or None
     if reason and len(reason) > 2000:
