@@ -1071,7 +1071,28 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
     """
     team_id = runtime.team_ids[team.name] if team is not None else None
     headers = [sheet.header_for(key, lang) for key in sheet.EXPORT_KEYS]
-    writer = _XlsxWriter(target, headers) if fmt == "xlsx" else _CsvWriter(target, headers)
+    writer: _CsvWriter | _XlsxWriter = _XlsxWriter(target, headers) if fmt == "xlsx" else _CsvWriter(target, headers)
+    cell = writer.cell
+    empty = cell(None)
+    stages, methods, statuses = (_word_cells(table, lang, cell) for table in (sheet.STAGE_WORDS, sheet.METHOD_WORDS,
+                                                                               sheet.STATUS_WORDS))
+    times: dict[tuple[datetime, Any], Any] = {}
+
+    def when(at: datetime | None, zone: Any) -> Any:
+        """A stored time as the cell shows it in the team's zone, each distinct one converted once."""
+        if at is None:
+            return empty
+        found = times.get((at, zone))
+        if found is None:
+            if len(times) >= 100_000:
+                times.clear()
+            found = times[(at, zone)] = cell(_local(at, zone))
+        return found
+
+    def word(words: dict[str | None, Any], key: str | None) -> Any:
+        found = words.get(key)
+        return found if found is not None else cell(key)
+
     written = 0
     after = 0
     try:
@@ -1084,19 +1105,26 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
                 break
             by_customer: dict[int, list[Any]] = {}
             for followup in followups:
-                by_customer.setdefault(followup.customer_id, []).append(followup)
+                history = by_customer.get(followup.customer_id)
+                if history is None:
+                    history = by_customer[followup.customer_id] = []
+                history.append(followup)
             for customer in page:
                 zone = runtime.team_by_id(customer.team_id).zone
-                base = _customer_cells(customer, lang, zone)
+                # The customer's cells, converted once for all of its rows.
+                cells = _customer_cells(customer, lang, zone)
+                base = [cell(cells[key]) for key in CUSTOMER_EXPORT_KEYS]
                 history = by_customer.get(customer.id, [])
-                for followup in history:
-                    writer.row({**base, **_followup_cells(followup, lang, zone)})
+                for (_, occurred_at, method, stage, notes, feedback, next_step, next_step_at, satisfaction,
+                     status_after, remarks) in history:
+                    writer.write([*base, word(stages, stage), when(occurred_at, zone), word(methods, method),
+                                  cell(notes), cell(feedback), cell(next_step), when(next_step_at, zone),
+                                  cell(satisfaction), word(statuses, status_after), cell(remarks)])
                 last_status = history[-1].status_after if history else None
                 if not history or last_status != customer.status:
                     # The customer's current state, on a row without a date (import reads it as the last).
-                    writer.row({**base, "status": sheet.word_for(sheet.STATUS_WORDS, customer.status, lang),
-                                "next_step": customer.next_step,
-                                "next_step_date": _local(customer.next_step_at, zone)})
+                    writer.write([*base, empty, empty, empty, empty, empty, cell(customer.next_step),
+                                  when(customer.next_step_at, zone), empty, word(statuses, customer.status), empty])
                 written += 1
             if progress:
                 progress(len(page))
@@ -1106,8 +1134,25 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
     return written
 
 
+def _word_cells(table: dict[str, tuple[str, str]], lang: str, cell: Callable[[Any], Any]) -> dict[str | None, Any]:
+    """Each key of a word table as the export's cell shows it (``sheet.word_for``, converted once)."""
+    return {None: cell(None), **{key: cell(sheet.word_for(table, key, lang)) for key in table}}
+
+
 def _local(at: datetime | None, zone: Any) -> datetime | None:
     return None if at is None else at.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+CUSTOMER_EXPORT_KEYS = ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
+                        "contact_title", "phone", "email", "need", "pain_points", "source", "acquired", "intent",
+                        "tags", "grade", "annual_purchase", "owner", "customer_notes")
+FOLLOWUP_EXPORT_KEYS = ("stage", "date", "method", "content", "feedback", "next_step", "next_step_date",
+                        "satisfaction", "status", "notes")
+# export_file writes a row as the customer's cells then the follow-up's, in these orders.
+assert (*CUSTOMER_EXPORT_KEYS, *FOLLOWUP_EXPORT_KEYS) == sheet.EXPORT_KEYS
+assert tuple(c.key for c in queries.EXPORT_FOLLOWUP_COLUMNS) == (
+    "customer_id", "occurred_at", "method", "stage", "notes", "feedback", "next_step", "next_step_at", "satisfaction",
+    "status_after", "remarks")
 
 
 def _customer_cells(customer: Customer, lang: str, zone: Any) -> dict[str, Any]:
@@ -1127,16 +1172,6 @@ def _customer_cells(customer: Customer, lang: str, zone: Any) -> dict[str, Any]:
     }
 
 
-def _followup_cells(followup: Any, lang: str, zone: Any) -> dict[str, Any]:
-    return {
-        "stage": sheet.word_for(sheet.STAGE_WORDS, followup.stage, lang), "date": _local(followup.occurred_at, zone),
-        "method": sheet.word_for(sheet.METHOD_WORDS, followup.method, lang), "content": followup.notes,
-        "feedback": followup.feedback, "next_step": followup.next_step,
-        "next_step_date": _local(followup.next_step_at, zone), "satisfaction": followup.satisfaction,
-        "status": sheet.word_for(sheet.STATUS_WORDS, followup.status_after, lang), "notes": followup.remarks,
-    }
-
-
 class _CsvWriter:
     """UTF-8 with a BOM (Excel then reads it as UTF-8), dates as ``YYYY-MM-DD HH:MM``."""
 
@@ -1147,14 +1182,14 @@ class _CsvWriter:
         self._text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._text)
         self._csv.writerow(headers)
-
-    def row(self, cells: dict[str, Any]) -> None:
-        self._csv.writerow([self._cell(cells.get(key)) for key in sheet.EXPORT_KEYS])
+        self.write = self._csv.writerow  # a row of cells made by cell()
 
     @staticmethod
-    def _cell(value: Any) -> str:
+    def cell(value: Any) -> str:
         if value is None:
             return ""
+        if value.__class__ is str:
+            return "'" + value if value[:1] in _FORMULA_FIRST else value
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M")
         if isinstance(value, Decimal):
@@ -1169,8 +1204,13 @@ class _CsvWriter:
             self._text.detach()
 
 
+_FORMULA_FIRST = frozenset(sheet.FORMULA_STARTS)
+
+
 class _XlsxWriter:
-    """openpyxl write-only: rows go to a temporary file as they come, memory stays flat."""
+    """openpyxl write-only: rows go to a temporary file as they come, memory stays flat. Cells are
+    plain values (openpyxl makes its one reusable cell of each), except text that looks like a
+    formula: a string cell of its own with the quote prefix."""
 
     def __init__(self, target: Path | BinaryIO, headers: list[str]) -> None:
         from openpyxl import Workbook
@@ -1179,22 +1219,19 @@ class _XlsxWriter:
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet("Customers")
         self._sheet.append(headers)
+        self.write = self._sheet.append  # a row of cells made by cell()
 
-    def row(self, cells: dict[str, Any]) -> None:
-        from openpyxl.cell import WriteOnlyCell
+    def cell(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, str) and value.startswith(sheet.FORMULA_STARTS):
+            from openpyxl.cell import WriteOnlyCell
 
-        values: list[Any] = []
-        for key in sheet.EXPORT_KEYS:
-            value = cells.get(key)
-            if isinstance(value, Decimal):
-                value = float(value)
-            if isinstance(value, str) and value.startswith(sheet.FORMULA_STARTS):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                cell.quotePrefix = True
-                value = cell
-            values.append(value)
-        self._sheet.append(values)
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.data_type = "s"  # text, never a formula
+            cell.quotePrefix = True
+            return cell
+        return value
 
     def close(self) -> None:
         self._book.save(self._target)
