@@ -13,16 +13,26 @@ of its own on a database of its own (so that the peak memory is the step's own, 
   of these rows can take;
 * **import xlsx** / **import csv**: ``bot.services.spreadsheets.import_file`` as ``followup-bot
   import`` runs it (check pass, one write transaction, second pass for the follow-ups);
-* **export xlsx** / **export csv** of the imported database (write-only streaming).
+* **xlsx read floor**: openpyxl's read-only mode reading the .xlsx and nothing else
+  (``for row in ws.iter_rows(values_only=True): pass``): the least any import of the .xlsx can
+  take before it inserts anything. The **xlsx floor** is that read plus the plain floor above;
+* **export xlsx** / **export csv** of the imported database (write-only streaming);
+* **xlsx write floor**: openpyxl's write-only mode appending the rows of the .xlsx export (read
+  back beforehand, untimed) as plain values and saving: the least an .xlsx export of these rows
+  can take with openpyxl.
 
 Targets (issue 11): import within 3× the floor; export of 100,000 customers under 60 s (smaller
-runs are projected linearly); peak memory under 500 MB. The verdict lines say PASS or FAIL.
+runs are projected linearly); peak memory under 500 MB. Every verdict line says PASS or FAIL and
+against which floor; an .xlsx import is judged against both floors (the plain insert, which is the
+issue's target, and the xlsx floor, which is what openpyxl allows). ``--repeat N`` runs each timed
+step N times and keeps the fastest of each (floors and imports alike), for a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import random
@@ -191,7 +201,61 @@ def child_floor(database_url: str, customers: int, per_customer: int, seed: int)
     return {"seconds": seconds, "customers": len(customer_rows), "followups": len(followup_rows)}
 
 
-CHILDREN = {"import": child_import, "export": child_export, "floor": child_floor}
+def child_xlsx_read(path: str) -> dict[str, Any]:
+    """openpyxl read-only reading every row of the first sheet, values only, and doing nothing with them."""
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    book = load_workbook(path, read_only=True, data_only=True)
+    rows = 0
+    for sheet in book.worksheets:
+        for _ in sheet.iter_rows(values_only=True):
+            rows += 1
+        break
+    book.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def child_xlsx_write(exported: str, path: str) -> dict[str, Any]:
+    """openpyxl write-only appending the rows of an export (read back first, untimed, a chunk at a
+    time) as plain values, and saving: the same cells, without anything an export does around them."""
+    from openpyxl import Workbook, load_workbook
+
+    source = load_workbook(exported, read_only=True)
+    rows = source.worksheets[0].iter_rows(values_only=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Customers")
+    seconds, count = 0.0, 0
+    while chunk := list(itertools.islice(rows, 10_000)):
+        started = time.perf_counter()
+        for row in chunk:
+            sheet.append(row)
+        seconds += time.perf_counter() - started
+        count += len(chunk)
+    source.close()
+    started = time.perf_counter()
+    book.save(path)
+    seconds += time.perf_counter() - started
+    return {"seconds": seconds, "rows": count}
+
+
+CHILDREN = {"import": child_import, "export": child_export, "floor": child_floor, "xlsx_read": child_xlsx_read,
+            "xlsx_write": child_xlsx_write}
+
+
+def best_of(repeat: int, step: str, *args: Any, database: bool = True,
+            database_url: str | None = None) -> tuple[dict[str, Any], float]:
+    """The fastest of ``repeat`` runs of a step (each on a new private database when it needs one:
+    its URL is then the step's first argument), with the highest peak memory of them."""
+    runs = []
+    for _ in range(repeat):
+        if not database:
+            runs.append(run_child(step, *args))
+            continue
+        with private_database(database_url) as url:
+            runs.append(run_child(step, url, *args))
+    best = min(runs, key=lambda run: run[0]["seconds"])
+    return best[0], max(peak for _, peak in runs)
 
 
 def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
@@ -211,6 +275,13 @@ def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
 # Main ----------------------------------------------------------------------------------------------
 
 
+def verdict(failures: list[str], target: str, passed: bool, measured: str) -> None:
+    """One verdict line: PASS or FAIL, the target (and the floor it is measured against), the figure."""
+    print(f"  {'PASS' if passed else 'FAIL'}: {target}: {measured}")
+    if not passed:
+        failures.append(f"{target}: {measured}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.spreadsheets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=10_000, help="customers in the file (issue: 100000)")
@@ -218,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--formats", default="xlsx,csv", help="file formats to import, comma-separated")
     parser.add_argument("--exports", default="xlsx,csv", help="formats to export the first import to")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each timed step; the fastest is kept")
     parser.add_argument("--database-url", help="PostgreSQL URL to use private schemas in (default: new SQLite files)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -236,36 +308,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = ", ".join(f"{k} {files[k].stat().st_size / 1e6:.1f} MB" for k in formats)
         print(f"file: {args.customers:,} customers, {rows:,} follow-up rows ({sizes}); generated in "
               f"{time.perf_counter() - mark:.1f} s")
-        with private_database(args.database_url) as url:
-            floor, floor_mb = run_child("floor", url, args.customers, args.rows_per_customer, args.seed)
+        floor, floor_mb = best_of(args.repeat, "floor", args.customers, args.rows_per_customer, args.seed,
+                                  database_url=args.database_url)
         print(f"floor (plain bulk insert of the same {floor['customers']:,} customers + {floor['followups']:,} rows): "
               f"{floor['seconds']:.2f} s, peak {floor_mb:.0f} MB")
+        xlsx_floor = None
+        if "xlsx" in formats:
+            read, read_mb = best_of(args.repeat, "xlsx_read", str(files["xlsx"]), database=False)
+            xlsx_floor = read["seconds"] + floor["seconds"]
+            print(f"xlsx floor (openpyxl read-only, values only, reading the {read['rows']:,} rows and nothing else: "
+                  f"{read['seconds']:.2f} s, peak {read_mb:.0f} MB; + the plain floor): {xlsx_floor:.2f} s")
+        first = True
         for fmt in formats:
+            imported, import_mb = best_of(args.repeat, "import", str(files[fmt]), database_url=args.database_url)
+            ratio = imported["seconds"] / floor["seconds"]
+            print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
+                  f"x{ratio:.2f} of the floor, peak {import_mb:.0f} MB -- {imported['summary']}")
+            if imported["created"] != args.customers or imported["followups"] != rows:
+                failures.append(f"import {fmt} wrote {imported['created']} customers and {imported['followups']} "
+                                f"follow-ups, not {args.customers} and {rows}")
+            verdict(failures, f"import {fmt} within x{TARGET_RATIO:.0f} of the plain floor ({floor['seconds']:.2f} s)",
+                    ratio <= TARGET_RATIO, f"x{ratio:.2f}")
+            if fmt == "xlsx" and xlsx_floor is not None:
+                xlsx_ratio = imported["seconds"] / xlsx_floor
+                verdict(failures, f"import xlsx within x{TARGET_RATIO:.0f} of the xlsx floor ({xlsx_floor:.2f} s: "
+                        "openpyxl read + plain insert)", xlsx_ratio <= TARGET_RATIO, f"x{xlsx_ratio:.2f}")
+            verdict(failures, f"import {fmt} peak memory under {TARGET_MEMORY_MB:.0f} MB",
+                    import_mb < TARGET_MEMORY_MB, f"{import_mb:.0f} MB")
+            if not first:
+                continue
+            first = False
             with private_database(args.database_url) as url:
-                imported, import_mb = run_child("import", url, str(files[fmt]))
-                ratio = imported["seconds"] / floor["seconds"]
-                print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
-                      f"x{ratio:.2f} of the floor, peak {import_mb:.0f} MB -- {imported['summary']}")
-                if imported["created"] != args.customers or imported["followups"] != rows:
-                    failures.append(f"import {fmt} wrote {imported['created']} customers and {imported['followups']} "
-                                    f"follow-ups, not {args.customers} and {rows}")
-                if ratio > TARGET_RATIO:
-                    failures.append(f"import {fmt}: x{ratio:.2f} of the floor (target <= x{TARGET_RATIO:.0f})")
-                if import_mb > TARGET_MEMORY_MB:
-                    failures.append(f"import {fmt}: peak {import_mb:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB)")
-                if fmt == formats[0]:
-                    for out in [f.strip() for f in args.exports.split(",") if f.strip()]:
-                        target = folder / f"export.{out}"
-                        done, export_mb = run_child("export", url, str(target))
-                        projected = done["seconds"] * TARGET_EXPORT_CUSTOMERS / max(done["customers"], 1)
-                        print(f"export {out}: {done['customers']:,} customers in {done['seconds']:.2f} s "
-                              f"({done['bytes'] / 1e6:.1f} MB), peak {export_mb:.0f} MB; "
-                              f"{TARGET_EXPORT_CUSTOMERS:,} customers projected at {projected:.0f} s")
-                        if projected > TARGET_EXPORT_S:
-                            failures.append(f"export {out}: {projected:.0f} s for {TARGET_EXPORT_CUSTOMERS:,} customers "
-                                            f"(target < {TARGET_EXPORT_S:.0f} s)")
-                        if export_mb > TARGET_MEMORY_MB:
-                            failures.append(f"export {out}: peak {export_mb:.0f} MB (target < {TARGET_MEMORY_MB:.0f} MB)")
+                run_child("import", url, str(files.get("csv", files[fmt])))  # the data to export (not timed)
+                for out in [f.strip() for f in args.exports.split(",") if f.strip()]:
+                    runs = [run_child("export", url, str(folder / f"export.{out}")) for _ in range(args.repeat)]
+                    done = min((run[0] for run in runs), key=lambda run: run["seconds"])
+                    export_mb = max(peak for _, peak in runs)
+                    projected = done["seconds"] * TARGET_EXPORT_CUSTOMERS / max(done["customers"], 1)
+                    print(f"export {out}: {done['customers']:,} customers in {done['seconds']:.2f} s "
+                          f"({done['bytes'] / 1e6:.1f} MB), peak {export_mb:.0f} MB; "
+                          f"{TARGET_EXPORT_CUSTOMERS:,} customers projected at {projected:.0f} s")
+                    if out == "xlsx":
+                        wrote, _ = best_of(args.repeat, "xlsx_write", str(folder / f"export.{out}"),
+                                           str(folder / "floor.xlsx"), database=False)
+                        floor_projected = wrote["seconds"] * TARGET_EXPORT_CUSTOMERS / max(done["customers"], 1)
+                        print(f"xlsx write floor (openpyxl write-only appending the export's {wrote['rows']:,} rows "
+                              f"as plain values and saving): {wrote['seconds']:.2f} s "
+                              f"({wrote['rows'] / wrote['seconds']:,.0f} rows/s); {TARGET_EXPORT_CUSTOMERS:,} customers "
+                              f"projected at {floor_projected:.0f} s")
+                    verdict(failures, f"export {out} of {TARGET_EXPORT_CUSTOMERS:,} customers under "
+                            f"{TARGET_EXPORT_S:.0f} s", projected < TARGET_EXPORT_S, f"{projected:.0f} s")
+                    verdict(failures, f"export {out} peak memory under {TARGET_MEMORY_MB:.0f} MB",
+                            export_mb < TARGET_MEMORY_MB, f"{export_mb:.0f} MB")
     return closing_verdict(failures, started)
 
 
