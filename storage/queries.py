@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -903,7 +904,9 @@ def insert_many(*, session: Session, model: type[Base], rows: list[dict[str, Any
     """Plain rows in bulk (imports), as dicts with the same keys: see :func:`insert_rows`."""
     if rows:
         names = list(rows[0])
-        insert_rows(session=session, model=model, columns=names, rows=[[row[n] for n in names] for row in rows])
+        values = operator.itemgetter(*names)
+        insert_rows(session=session, model=model, columns=names,
+                    rows=[values(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows])
 
 
 def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

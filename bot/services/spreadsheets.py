@@ -343,7 +343,7 @@ _MISSING = object()
 
 
 def _minute(at: datetime) -> datetime:
-    return at.replace(second=0, microsecond=0)
+    return at.replace(second=0, microsecond=0) if at.second or at.microsecond else at
 
 
 def followup_identity(customer_key: Any, occurred: datetime, method: str, content: str | None) -> int:
@@ -400,8 +400,8 @@ class Group:
     @property
     def timeline(self) -> list[tuple[int, str | None, str | None]]:
         """(order, status or None, stage or None) of each follow-up row, in date order."""
-        return sorted(zip(self.orders_, (STATUS_OF[c] for c in self.statuses_), (STAGE_OF[c] for c in self.stages_),
-                          strict=True))
+        return sorted(zip(self.orders_, map(STATUS_OF.__getitem__, self.statuses_),
+                          map(STAGE_OF.__getitem__, self.stages_), strict=True))
 
     def keep(self, slot: int, order: int, value: Any) -> None:
         if value is None or value == "" or value == []:
