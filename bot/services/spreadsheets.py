@@ -241,18 +241,18 @@ class RowReader:
         return f"row {row}, column {sheet.column_letter(index)} ({self.header.labels[key]})"
 
     @staticmethod
-    def _parse(memo: dict[Any, Any], parse: Callable[[Any], Any], raw: Any) -> Any:
+    def _parse(memo: dict[Any, Any] | None, parse: Callable[[Any], Any], raw: Any) -> Any:
         """``parse(raw)``, remembered in ``memo``; a BadValue is returned (remembered), not raised."""
         try:
             found = memo.get(raw, _MISSING)
         except TypeError:  # an unhashable cell: never the case with openpyxl or csv
-            found, memo = _MISSING, {}
+            found, memo = _MISSING, None
         if found is _MISSING:
             try:
                 found = parse(raw)
             except sheet.BadValue as bad:
                 found = bad
-            if len(memo) < MEMO_SIZE:
+            if memo is not None and len(memo) < MEMO_SIZE:
                 memo[raw] = found
         return found
 
