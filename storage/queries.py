@@ -17,7 +17,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    insert,
     literal,
     literal_column,
     or_,
@@ -925,16 +924,19 @@ def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], 
         utc = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
         documents = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
         naive = _memoised(lambda value: value.astimezone(UTC).replace(tzinfo=None))
-        with cursor.copy(f'COPY "{table.name}" ({", ".join(names)}) FROM STDIN') as copy:
-            for row in rows:
-                values = [*row, *(d() for d in defaults)] if defaults else list(row)
-                for i in utc:  # stored as naive UTC, as UTCDateTime does
-                    if values[i] is not None:
-                        values[i] = naive(values[i])
-                for i in documents:
-                    if values[i] is not None:
-                        values[i] = json.dumps(values[i])
-                copy.write_row(values)
+        try:
+            with cursor.copy(f'COPY "{table.name}" ({", ".join(names)}) FROM STDIN') as copy:
+                for row in rows:
+                    values = [*row, *(d() for d in defaults)] if defaults else list(row)
+                    for i in utc:  # stored as naive UTC, as UTCDateTime does
+                        if values[i] is not None:
+                            values[i] = naive(values[i])
+                    for i in documents:
+                        if values[i] is not None:
+                            values[i] = json.dumps(values[i])
+                    copy.write_row(values)
+        finally:
+            cursor.close()
         return
     processors = [(i, _memoised(p) if isinstance(table.c[name].type, UTCDateTime | Boolean) else p)
                   for i, name in enumerate(names)
@@ -998,15 +1000,6 @@ def ids_by_numbers(*, session: Session, numbers: Sequence[str]) -> dict[str, int
         found.update((number, id_) for number, id_ in session.execute(
             select(Customer.number, Customer.id).where(Customer.number.in_(chunk))))
     return found
-
-
-def insert_many_returning_ids(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT many rows and return their new ids, in the order of ``rows``."""
-    if not rows:
-        return []
-    table: Any = model.__table__  # type: ignore[attr-defined]
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
 
 
 def customers_page(*, session: Session, after_id: int, limit: int, team_id: int | None = None,
