@@ -59,8 +59,45 @@ def _deliver_pending(runtime: Runtime, stop: threading.Event | None = None) -> N
     drain(runtime, max_wait=timedelta(seconds=OUTBOX_INTERVAL_SECONDS * 5), stop=stop)
 
 
+class DeliveryWaker:
+    """Runs the outbox drain in a thread of its own when asked (``runtime.wake_delivery``).
+
+    Listeners hand over what a paced channel holds back instead of sleeping on it; asks that
+    come while a drain runs make it run once more, so nothing handed over waits for the next
+    interval. One thread at most: the drain itself waits out pacing and Retry-After.
+    """
+
+    def __init__(self, runtime: Runtime, stop: threading.Event | None = None) -> None:
+        self._runtime = runtime
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._running = False
+        self._asked_again = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._running:
+                self._asked_again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="outbox-wake", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                _deliver_pending(self._runtime, self._stop)
+            except Exception:  # the interval job will try again; this thread must not die holding the flag
+                log.exception("background delivery failed")
+            with self._lock:
+                if not self._asked_again or (self._stop is not None and self._stop.is_set()):
+                    self._running = False
+                    return
+                self._asked_again = False
+
+
 def start_background(runtime: Runtime, *, duties: bool, stop: threading.Event | None = None) -> BackgroundScheduler:
     """The outbox drain always runs (it is safe in several replicas); duties unless ``--no-scheduler``."""
+    runtime.wake_delivery = DeliveryWaker(runtime, stop)
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(_deliver_pending, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[runtime, stop], id=OUTBOX_JOB,
                       max_instances=1, coalesce=True, replace_existing=True)

@@ -50,6 +50,9 @@ class Runtime:
     pacer: Pacer = field(default_factory=Pacer)
     give_up_after: timedelta = timedelta(hours=6)
     delivery_slack: WebClient | None = None
+    # Asks this process's background delivery to run now (set where one runs: `serve`, `socket`).
+    # With it, work after an ack never sleeps on a paced channel: a listener thread is too precious.
+    wake_delivery: Callable[[], None] | None = None
 
     def now(self) -> datetime:
         return self.clock()

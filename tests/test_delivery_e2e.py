@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.services.outbox import Outgoing, drain, enqueue
+from bot.pacing import BURST
+from bot.services.outbox import Outgoing, deliver, drain, enqueue
 from storage.models import OutboxMessage
 from tests.conftest import Bot
 from tests.slackdriver import SlackDriver
@@ -165,3 +166,25 @@ def test_a_channel_without_the_bot_tells_the_rep_and_the_admins_and_waits(slack:
     reviews = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == CHANNEL]
     assert len(reviews) == 1 and "Acme Ltd" in str(reviews[0].args["blocks"])
     assert len([c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["channel"] == ADMIN]) == 1
+
+
+def test_work_after_an_ack_hands_a_paced_channel_to_the_background_instead_of_sleeping(
+        slack: SlackDriver, bot: Bot, slack_time: Any) -> None:
+    """A listener thread that slept on a busy channel would make the next requests miss Slack's 3 s."""
+    woken: list[bool] = []
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"a listener thread slept {seconds} s")
+
+    queue(bot, escalations(BURST + 3))
+    ids = [m.id for m in outbox(bot)]
+    sleep = bot.runtime.sleep
+    bot.runtime.wake_delivery, bot.runtime.sleep = lambda: woken.append(True), no_sleep
+    try:
+        assert deliver(bot.runtime, ids) == BURST
+    finally:
+        bot.runtime.wake_delivery, bot.runtime.sleep = None, sleep
+    assert woken == [True]
+    assert [m.state for m in outbox(bot)] == ["sent"] * BURST + ["pending"] * 3
+    assert drain(bot.runtime) == 3  # what the background delivery then does
+    assert posted_texts(slack, CHANNEL) == Counter({f"Escalation {n}": 1 for n in range(BURST + 3)})
