@@ -92,8 +92,9 @@ class ExactlyOnceApp(App):
 
     def _remember(self, key: str, response: BoltResponse) -> None:
         # Kept whatever the status: a listener that was slow to ack (Bolt answers for it) may still
-        # be working, so a copy must never run it a second time.
-        with self._runtime.db.write(background=True) as session:
+        # be working, so a copy must never run it a second time. Not a background write: Slack is
+        # waiting for this answer, which goes out only after it is remembered.
+        with self._runtime.db.write() as session:
             queries.save_request_result(session=session, key=key, result={
                 "answered": True, "status": response.status, "body": response.body,
                 "headers": {name: list(values) for name, values in response.headers.items()},
