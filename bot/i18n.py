@@ -1,7 +1,16 @@
-"""The message catalog: every user-facing string, in English and Simplified Chinese."""
+"""The message catalog: every user-facing string, in English and Simplified Chinese.
+
+Counted words use one mechanism, a plural choice after the count's placeholder:
+``"every {days} {days:day|days}"`` prints "every 1 day", "every 2 days". The part before ``|``
+is the "one" form, the part after it the "other" form, chosen by the CLDR rule of the message's
+language (``plural_form``): English "one" for exactly 1, Chinese has no plural (always "other",
+so Chinese texts need no choice).
+"""
 
 from __future__ import annotations
 
+import string
+from decimal import Decimal
 from typing import Any
 
 Lang = str  # "en" | "zh-CN"
@@ -76,7 +85,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "tag_long_term": {"en": "Long-term", "zh-CN": "长期合作"},
     # Lead validation
     "err_required": {"en": "This field is required.", "zh-CN": "此项必填。"},
-    "err_too_long": {"en": "Keep this under {limit} characters.", "zh-CN": "请不要超过 {limit} 个字符。"},
+    "err_too_long": {"en": "Keep this under {limit} {limit:character|characters}.", "zh-CN": "请不要超过 {limit} 个字符。"},
     "err_contact_method": {
         "en": "Give at least one way to reach the contact: phone or email.",
         "zh-CN": "请至少填写一种联系方式：电话或邮箱。",
@@ -326,7 +335,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "failure_other": {"en": "Other", "zh-CN": "其他"},
     "deal_won_header": {"en": "Deal won: {number} · {company}", "zh-CN": "成交：{number} · {company}"},
     "deal_lost_header": {"en": "Deal lost: {number} · {company}", "zh-CN": "丢单：{number} · {company}"},
-    "deal_cycle": {"en": "*Deal cycle:* {days} days from acquisition", "zh-CN": "*成交周期：* 自获取线索起 {days} 天"},
+    "deal_cycle": {"en": "*Deal cycle:* {days} {days:day|days} from acquisition", "zh-CN": "*成交周期：* 自获取线索起 {days} 天"},
     "deal_contract": {"en": "*Contract:* {contract} · {amount} CNY", "zh-CN": "*合同：* {contract} · {amount} 元"},
     "deal_signed": {"en": "*Signed:* {signed} · *expected payment:* {payment}",
                     "zh-CN": "*签约：* {signed} · *预计回款：* {payment}"},
@@ -372,14 +381,14 @@ CATALOG: dict[str, dict[str, str]] = {
                  "zh-CN": "……还有 {count} 项。输入 `/followup due` 查看完整清单。"},
     "due_nothing": {"en": "Nothing due in the next 3 days. :tada:", "zh-CN": "未来 3 天没有待跟进的客户。:tada:"},
     "ungraded": {"en": "ungraded", "zh-CN": "未分级"},
-    "why_cadence": {"en": "every {days} days for grade {grade}", "zh-CN": "{grade} 级客户每 {days} 天跟进"},
-    "why_cadence_status": {"en": "every {days} days", "zh-CN": "每 {days} 天跟进"},
+    "why_cadence": {"en": "every {days} {days:day|days} for grade {grade}", "zh-CN": "{grade} 级客户每 {days} 天跟进"},
+    "why_cadence_status": {"en": "every {days} {days:day|days}", "zh-CN": "每 {days} 天跟进"},
     "why_key_stage": {"en": "daily in a key stage", "zh-CN": "关键阶段每日跟进"},
     "why_first_contact": {"en": "first contact due since assignment", "zh-CN": "新客户首次联系"},
     "why_next_step": {"en": "your planned next step", "zh-CN": "你计划的下一步"},
     "why_regrade": {"en": "quarterly re-grade ({note})", "zh-CN": "季度重新评级（{note}）"},
     "why_revisit_first": {"en": "after-sales revisit after delivery", "zh-CN": "交付后售后回访"},
-    "why_revisit_months": {"en": "after-sales revisit, {months} month(s)", "zh-CN": "售后回访（{months} 个月）"},
+    "why_revisit_months": {"en": "after-sales revisit, {months} {months:month|months}", "zh-CN": "售后回访（{months} 个月）"},
     "why_other": {"en": "{kind} {note}", "zh-CN": "{kind} {note}"},
     "why_review_half_year": {"en": "half-year customer review", "zh-CN": "半年度客户回顾"},
     "why_reactivation": {"en": "paused — time to reactivate ({note})", "zh-CN": "暂停跟进 — 该重新激活了（{note}）"},
@@ -415,16 +424,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "应于 {when} 前首次联系，至今无记录。规则：{limit}内首次联系。",
     },
     "limit_hours": {"en": "{hours} h of assignment", "zh-CN": "分配后 {hours} 小时"},
-    "limit_working_days": {"en": "{days} working days of assignment", "zh-CN": "分配后 {days} 个工作日"},
+    "limit_working_days": {"en": "{days} working {days:day|days} of assignment", "zh-CN": "分配后 {days} 个工作日"},
     "alert_a_silence": {
         "en": ":warning: *Long silence* — *{number}* · {company}, grade A (owner <@{owner}>): last contact {last} "
-        "({days} days ago). Rule: no A customer goes more than {limit} days without contact.",
+        "({days} {days:day|days} ago). Rule: no A customer goes more than {limit} {limit:day|days} without contact.",
         "zh-CN": ":warning: *长期失联* — *{number}* · {company}，A 级（负责人 <@{owner}>）：最近联系 {last}"
         "（{days} 天前）。规则：A 级客户不得超过 {limit} 天未联系。",
     },
     "never": {"en": "never", "zh-CN": "从未联系"},
     "alert_over_contact": {
-        "en": ":warning: *Over-contact* — *{number}* · {company}, grade D (owner <@{owner}>): {count} follow-ups in "
+        "en": ":warning: *Over-contact* — *{number}* · {company}, grade D (owner <@{owner}>): {count} {count:follow-up|follow-ups} in "
         "{month} (limit {limit}). D customers get no individual follow-up beyond that.",
         "zh-CN": ":warning: *过度跟进* — *{number}* · {company}，D 级（负责人 <@{owner}>）：{month} 已跟进 {count} 次"
         "（上限 {limit} 次）。",
@@ -435,13 +444,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": ":speech_balloon: *{number}* · {company} 于 {when} 提出的异议尚未答复：“{objection}”。异议须在 {hours} 小时内答复。",
     },
     "deactivated_notice": {
-        "en": ":bust_in_silhouette: <@{user}>'s Slack account is deactivated: their {count} customer(s) need a new owner.",
+        "en": ":bust_in_silhouette: <@{user}>'s Slack account is deactivated: their {count} {count:customer needs|customers need} a new owner.",
         "zh-CN": ":bust_in_silhouette: <@{user}> 的 Slack 账号已停用：其名下 {count} 个客户需要新的负责人。",
     },
     # Weekly digest
     "weekly_title": {"en": "Weekly follow-up check — {team}, week of {day}", "zh-CN": "每周跟进检查 — {team}，{day} 当周"},
     "weekly_rep": {
-        "en": "<@{user}>: {logged} follow-ups logged · {late} late · {overdue} overdue · {missed} missed next steps · "
+        "en": "<@{user}>: {logged} {logged:follow-up|follow-ups} logged · {late} late · {overdue} overdue · "
+        "{missed} missed next {missed:step|steps} · "
         "{over} over-contacted",
         "zh-CN": "<@{user}>：记录跟进 {logged} 条 · 逾期记录 {late} · 逾期客户 {overdue} · 错过下一步 {missed} · 过度跟进 {over}",
     },
@@ -504,7 +514,7 @@ CATALOG: dict[str, dict[str, str]] = {
                     "(threshold {threshold})",
                     "zh-CN": "负责人 <@{owner}> · {grade} 级 · {status} · 最近联系 {last}\n*风险分：* {score}（阈值 {threshold}）"},
     "churn_signals": {"en": "*Why:*\n{lines}", "zh-CN": "*原因：*\n{lines}"},
-    "churn_signal_line": {"en": "• {signal}: {points} points ({share}%)", "zh-CN": "• {signal}：{points} 分（{share}%）"},
+    "churn_signal_line": {"en": "• {signal}: {points} {points:point|points} ({share}%)", "zh-CN": "• {signal}：{points} 分（{share}%）"},
     "signal_silence": {"en": "Silence longer than the grade's cadence", "zh-CN": "超过等级跟进周期未联系"},
     "signal_frequency_drop": {"en": "Fewer contacts than in the previous 90 days", "zh-CN": "联系频率低于前 90 天"},
     "signal_low_satisfaction": {"en": "Low satisfaction", "zh-CN": "满意度低"},
@@ -579,7 +589,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "正在生成你可见客户的表格，稍后通过私信发送给你。",
     },
     "export_ready": {
-        "en": "Your export: {count} customer(s) with their follow-ups ({file}).",
+        "en": "Your export: {count} {count:customer|customers} with their follow-ups ({file}).",
         "zh-CN": "你的导出：{count} 个客户及其跟进记录（{file}）。",
     },
     "export_failed": {
@@ -622,10 +632,48 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+def plural_form(lang: Lang, count: Any) -> str:
+    """The CLDR plural category of ``count`` in ``lang``: "one" or "other".
+
+    English: "one" for an integer 1 (1.5 and 1.0 written with decimals are "other"); Chinese and
+    the languages we do not know: always "other".
+    """
+    if not str(lang).lower().startswith("en"):
+        return "other"
+    if isinstance(count, bool):
+        return "other"
+    if isinstance(count, int) or (isinstance(count, Decimal) and count == count.to_integral_value()
+                                  and count.as_tuple().exponent >= 0):
+        return "one" if count == 1 else "other"
+    if isinstance(count, str) and count.strip().lstrip("+").isdigit():
+        return "one" if int(count) == 1 else "other"
+    return "other"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus the plural choice ``{n:one|other}`` of the module doc."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return one if plural_form(self.lang, value) == "one" else other
+        return super().format_field(value, format_spec)
+
+
+def plural_choices(text: str) -> list[tuple[str, str]]:
+    """The plural choices of a catalog text: ``(placeholder, "one|other")`` pairs."""
+    return [(name, spec) for _, name, spec, _ in string.Formatter().parse(text) if name and spec and "|" in spec]
+
+
 def t(key: str, lang: Lang, **values: Any) -> str:
     entry = CATALOG[key]
     text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return _Formatter(lang if lang in entry else "en").format(text, **values)
 
 
 def lang_from_locale(locale: str | None) -> Lang | None:

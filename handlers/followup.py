@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import commands
-from bot.domain.dates import format_when
+from bot.domain.dates import format_when, zone_label
 from bot.domain.followups import read_followup_text
 from bot.errors import NotFound
 from bot.runtime import Runtime
@@ -225,7 +225,8 @@ def register(app: App, runtime: Runtime) -> None:
                 continue
             parsed = reader(typed, now=now, tz=tz)
             previews[field] = (who.t("date_unreadable", text=escape(typed)) if parsed is None else
-                               who.t("date_reads_as", when=format_when(parsed.when, tz=tz, lang=who.lang), tz=tz))
+                               who.t("date_reads_as", when=format_when(parsed.when, tz=tz, lang=who.lang),
+                                     tz=zone_label(tz, parsed.when)))
         customer_id = record_id(form.get("customer"))
         try:
             customer = customers.visible(runtime, who.actor, customer_id) if customer_id else None

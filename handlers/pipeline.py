@@ -4,12 +4,14 @@
 puts into Bolt's context (Bolt passes each key to a listener that names it as an argument):
 
 - ``who``: the ``Requester`` — their team and role (from the teams file) and their Slack profile
-  (language, time zone, deactivated: one read, none while the process remembers it);
+  (language, time zone, deactivated: one read, none while the process remembers it; for a user
+  never seen before, one users.info call bounded to a second, so their first answer is already in
+  their language — the team's language only when Slack does not answer in time);
 - ``meta``: the modal's ``private_metadata`` as its typed model (``bot.views.metadata``);
 - ``ref``: the record a clicked button names (``ButtonValue``);
 - ``form``: the submitted view's values flattened to ``{block_id: value}``.
 
-Nothing there queries more than that one read, so the acknowledgement is not delayed.
+Nothing else is queried there, so the acknowledgement is not delayed.
 
 Failures are answered by ``answer_failure``, the one mapper: ``InvalidInput`` becomes field errors
 (or its first message outside a modal), a refusal (``NotAuthorized``, ``NotFound``, ``OutOfDate``,

@@ -146,7 +146,7 @@ def test_deactivated_reps_get_nothing_and_their_supervisors_are_told_once(slack:
         slack.fake.add_user(REP, tz="Asia/Shanghai")
     assert digests(slack, REP) == []
     [notice] = posts(slack, "C0EAST", "deactivated")
-    assert "<@U0REP1>'s Slack account is deactivated: their 4 customer(s) need a new owner" in notice.args["text"]
+    assert "<@U0REP1>'s Slack account is deactivated: their 4 customers need a new owner" in notice.args["text"]
 
 
 def test_next_step_chain_reminds_then_escalates(slack: SlackDriver, bot: Bot, book: dict) -> None:

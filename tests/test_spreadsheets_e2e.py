@@ -58,7 +58,8 @@ def test_export_sends_by_dm_exactly_what_the_user_may_see(slack: SlackDriver, bo
     shared, rows = exported(slack, bot, user)
     assert shared["channel"] == slack.fake.dm_channel_id(user)
     assert shared["name"].startswith("customers-") and shared["name"].endswith(".xlsx")
-    assert shared["initial_comment"].startswith(f"Your export: {len(companies)} customer(s)")
+    noun = "customer" if len(companies) == 1 else "customers"
+    assert shared["initial_comment"].startswith(f"Your export: {len(companies)} {noun} with their follow-ups")
     assert {row["Company"] for row in rows} == companies
     if "Rep One Co" in companies:
         [followup] = [row for row in rows if row["Company"] == "Rep One Co" and row["Date"] is not None]

@@ -165,6 +165,23 @@ def format_when(dt: datetime, *, tz: str, lang: str) -> str:
     return f"{_EN_WEEKDAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]} {local.year}, {clock}"
 
 
+_IANA_NAME = re.compile(r"^(?:[A-Z][A-Za-z_+-]*/[A-Za-z0-9_+/-]+|UTC)$")
+
+
+def zone_label(tz: str, at: datetime) -> str:
+    """How a time zone is printed: its IANA name ("Asia/Shanghai"), else its UTC offset at ``at``
+    ("UTC+08:00"); never an abbreviation such as "CST" (China, or US Central?). Legacy names that
+    are abbreviations ("EST", "CST6CDT", "PRC") are printed as the offset."""
+    if _IANA_NAME.match(tz) and not tz.startswith("Etc/"):
+        return tz
+    if at.tzinfo is None or at.utcoffset() is None:
+        at = at.replace(tzinfo=UTC)
+    offset = at.astimezone(_zone(tz)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 # --------------------------------------------------------------------------------------------------
 # Plumbing
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 USER_CACHE_TTL = timedelta(hours=12)
 # Every request needs the user's language: remember it in the process for a few minutes.
 LOCALE_MEMORY_SECONDS = 300
+# A user's first request: users.info is asked before the acknowledgement, once, waiting at most this
+# long for Slack (no retry), so the answer is already in their language; on a timeout or a failure
+# the team's language stands in and the profile is asked for again after the acknowledgement.
+FIRST_PROFILE_TIMEOUT = 1.0
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ class Requester:
         self._runtime = runtime
         self.user_id = user_id
         self.actor: Actor | None = resolve_actor(runtime.config, user_id)
-        self.profile = cached_profile(runtime, user_id)
+        self.profile = cached_profile(runtime, user_id) or first_profile(runtime, user_id)
         team = self.actor.team if self.actor else None
         self.lang: Lang = lang_from_locale(self.profile.locale if self.profile else None) or team_language(
             runtime.config, team)
@@ -183,9 +188,39 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
     except SlackApiError as exc:
         log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
         return
-    runtime.profiles[user_id] = (time.monotonic(), SlackProfile(tz=user.get("tz"), locale=user.get("locale"),
-                                                                deleted=bool(user.get("deleted"))))
-    with runtime.db.write(background=True) as session:
+    _keep_profile(runtime, user_id, user, now=now, background=True)
+
+
+def first_profile(runtime: Runtime, user_id: str) -> SlackProfile | None:
+    """The profile of a user we have never seen, asked of Slack inside the acknowledgement's budget.
+
+    One try, at most ``FIRST_PROFILE_TIMEOUT`` of waiting for Slack; what it answers is kept (in
+    the process and in ``slack_users``). None on a timeout or any failure: the caller falls back
+    to the team's language, and the refresh after the acknowledgement tries again.
+    """
+    quick = WebClient(token=runtime.slack.token, base_url=runtime.slack.base_url, timeout=FIRST_PROFILE_TIMEOUT,
+                      retry_handlers=[], logger=log)
+    try:
+        user = quick.users_info(user=user_id, include_locale=True)["user"]
+    except SlackApiError as exc:
+        log.warning("users.info %s (first request) failed: %s", user_id, exc.response.get("error"))
+        return None
+    except Exception as exc:  # a timeout, a refused connection: the answer must not wait for Slack
+        log.warning("users.info %s (first request) failed: %r", user_id, exc)
+        return None
+    try:
+        return _keep_profile(runtime, user_id, user, now=runtime.now(), background=False)
+    except Exception:  # the database refused: keep it in the process, the refresh stores it later
+        log.warning("could not store the profile of %s", user_id, exc_info=True)
+        return runtime.profiles[user_id][1]
+
+
+def _keep_profile(runtime: Runtime, user_id: str, user: dict[str, Any], *, now: datetime,
+                  background: bool) -> SlackProfile:
+    """Remember what users.info answered, in the process and in ``slack_users``."""
+    profile = SlackProfile(tz=user.get("tz"), locale=user.get("locale"), deleted=bool(user.get("deleted")))
+    runtime.profiles[user_id] = (time.monotonic(), profile)
+    with runtime.db.write(background=background) as session:
         queries.save_slack_user(
             session=session,
             user_id=user_id,
@@ -195,6 +230,7 @@ def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
             deleted=bool(user.get("deleted")),
             now=now,
         )
+    return profile
 
 
 @dataclass(frozen=True)
