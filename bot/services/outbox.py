@@ -250,10 +250,13 @@ class _Claimed:
 
 def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
     """Claim up to a batch of due messages (or of ``ids``) for this process, in one short transaction:
-    at most one post per channel (they are paced), none for a channel or method that is busy."""
+    at most one post per channel (they are paced), none for a channel or method that is busy.
+
+    The candidates are chosen in a read: most calls find nothing free (a paced channel's backlog)
+    and must not queue for SQLite's one writer for that; the claim itself is conditional."""
     now = runtime.wall_now()
     claimed: list[_Claimed] = []
-    with runtime.db.write(background=True) as session:
+    with runtime.db.read() as session:
         busy = runtime.pacer.busy(now) | queries.active_rate_limits(session=session, now=now)
         dead = [who for who in queries.outbox_claimants(session=session, now=now) if _is_dead(who)]
         chosen: list[int] = []
@@ -269,6 +272,9 @@ def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
             chosen.append(message_id)
             if len(chosen) >= BATCH:
                 break
+    if not chosen:
+        return claimed
+    with runtime.db.write(background=True) as session:
         # Each claim has its own token: two threads of this process never share a batch.
         rows = queries.claim_outbox_ids(session=session, ids=chosen, now=now, lease_until=now + LEASE,
                                         claimant=f"{runtime.claimant}:{uuid.uuid4().hex[:8]}", dead=dead)
