@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.domain.followups import METHODS, STAGES, STATUSES
+from bot.domain.grades import GRADES
 
 
 @dataclass(frozen=True)
@@ -373,20 +374,24 @@ TAG_WORDS: dict[str, tuple[str, str]] = {
 }
 TAG = _words({"high_intent": ("High intent", "高意向"), "price_sensitive": ("Price sensitive", "价格敏感"),
               "technical": ("Technical", "技术型", "技术"), "long_term": ("Long-term", "长期", "长期合作", "long term")})
-GRADES = ("A", "B", "C", "D")
 _COMBINED = re.compile(r"[+＋、/,，&]|和|及")
 
 assert set(STATUS_WORDS) == set(STATUSES) and set(METHOD_WORDS) == set(METHODS) and set(STAGE_WORDS) == set(STAGES)
 
 
-def parse_status(value: Any) -> str | None:
+def _word(value: Any, words: dict[str, str], what: str, choices: str) -> str | None:
+    """The value a word of ``words`` stands for (any case, width or spacing); None for a blank cell."""
     text = text_of(value)
     if text is None:
         return None
-    found = STATUS.get(header_key(text))
+    found = words.get(header_key(text))
     if found is None:
-        raise BadValue(f'"{text}" is not a status (use one of {", ".join(z for _, z in STATUS_WORDS.values())})')
+        raise BadValue(f'"{text}" is not {what} (use {choices})')
     return found
+
+
+def parse_status(value: Any) -> str | None:
+    return _word(value, STATUS, "a status", "one of " + ", ".join(z for _, z in STATUS_WORDS.values()))
 
 
 def parse_method(value: Any) -> str | None:
@@ -402,13 +407,7 @@ def parse_method(value: Any) -> str | None:
 
 
 def parse_stage(value: Any) -> str | None:
-    text = text_of(value)
-    if text is None:
-        return None
-    found = STAGE.get(header_key(text))
-    if found is None:
-        raise BadValue(f'"{text}" is not a stage (use one of {", ".join(z for _, z in STAGE_WORDS.values())})')
-    return found
+    return _word(value, STAGE, "a stage", "one of " + ", ".join(z for _, z in STAGE_WORDS.values()))
 
 
 def parse_source(value: Any) -> str | None:
@@ -425,13 +424,7 @@ def parse_source(value: Any) -> str | None:
 
 
 def parse_intent(value: Any) -> str | None:
-    text = text_of(value)
-    if text is None:
-        return None
-    found = INTENT.get(header_key(text))
-    if found is None:
-        raise BadValue(f'"{text}" is not an intent level (use 高, 中 or 低 / high, medium or low)')
-    return found
+    return _word(value, INTENT, "an intent level", "高, 中 or 低 / high, medium or low")
 
 
 def parse_grade(value: Any) -> str | None:
