@@ -643,7 +643,7 @@ def plural_form(lang: Lang, count: Any) -> str:
     if isinstance(count, bool):
         return "other"
     if isinstance(count, int) or (isinstance(count, Decimal) and count == count.to_integral_value()
-                                  and count.as_tuple().exponent >= 0):
+                                  and isinstance(exponent := count.as_tuple().exponent, int) and exponent >= 0):
         return "one" if count == 1 else "other"
     if isinstance(count, str) and count.strip().lstrip("+").isdigit():
         return "one" if int(count) == 1 else "other"

@@ -958,9 +958,17 @@ def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], 
             yield values
 
     try:
-        cursor.executemany(statement, prepared())
+        cursor.executemany(statement, prepared())  # type: ignore[arg-type]  # the driver takes any iterable
     finally:
         cursor.close()
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _called(function: Callable[[Any], Any]) -> Callable[[], Any]:
+    return lambda: function(None)
 
 
 def _with_defaults(table: Any, columns: Sequence[str]) -> tuple[list[str], list[Callable[[], Any]]]:
@@ -971,10 +979,11 @@ def _with_defaults(table: Any, columns: Sequence[str]) -> tuple[list[str], list[
         if column.name in names or column.default is None or column.primary_key:
             continue
         default = column.default
+        arg: Any = default.arg  # type: ignore[attr-defined]
         if default.is_scalar:
-            defaults.append(lambda arg=default.arg: arg)
+            defaults.append(_constant(arg))
         elif default.is_callable:
-            defaults.append(lambda arg=default.arg: arg(None))
+            defaults.append(_called(arg))
         else:
             continue
         names.append(column.name)

@@ -26,7 +26,7 @@ LOCALE_MEMORY_SECONDS = 300
 # A user's first request: users.info is asked before the acknowledgement, once, waiting at most this
 # long for Slack (no retry), so the answer is already in their language; on a timeout or a failure
 # the team's language stands in and the profile is asked for again after the acknowledgement.
-FIRST_PROFILE_TIMEOUT = 1.0
+FIRST_PROFILE_TIMEOUT = 1  # seconds
 
 
 @dataclass(frozen=True)

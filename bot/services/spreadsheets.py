@@ -224,7 +224,8 @@ class RowReader:
         self.year: int | None = None  # the latest year seen: "3月3日" in a row without a date of its own
         fields = header.fields
         # (key, column, length limit, memo of the text of values many rows repeat, or None)
-        self._text = [(key, fields[key], LIMITS.get(key), {} if key in SHARED_TEXT else None)
+        self._text: list[tuple[str, int, int | None, dict[Any, Any] | None]] = [
+            (key, fields[key], LIMITS.get(key), {} if key in SHARED_TEXT else None)
                       for key in TEXT_KEYS if key in fields]
         self._words: list[tuple[str, int, Callable[[Any], Any], dict[Any, Any]]] = [
             (key, fields[key], parse, {}) for key, parse in WORD_PARSERS if key in fields]
@@ -241,19 +242,20 @@ class RowReader:
         return f"row {row}, column {sheet.column_letter(index)} ({self.header.labels[key]})"
 
     @staticmethod
-    def _parse(memo: dict[Any, Any] | None, parse: Callable[[Any], Any], raw: Any) -> Any:
+    def _parse(memo: dict[Any, Any], parse: Callable[[Any], Any], raw: Any) -> Any:
         """``parse(raw)``, remembered in ``memo``; a BadValue is returned (remembered), not raised."""
+        remember: dict[Any, Any] | None = memo
         try:
             found = memo.get(raw, _MISSING)
         except TypeError:  # an unhashable cell: never the case with openpyxl or csv
-            found, memo = _MISSING, None
+            found, remember = _MISSING, None
         if found is _MISSING:
             try:
                 found = parse(raw)
             except sheet.BadValue as bad:
                 found = bad
-            if memo is not None and len(memo) < MEMO_SIZE:
-                memo[raw] = found
+            if remember is not None and len(remember) < MEMO_SIZE:
+                remember[raw] = found
         return found
 
     def _date(self, key: str, raw: Any) -> Any:
@@ -273,6 +275,7 @@ class RowReader:
         text_of = sheet.text_of
         for key, index, limit, shared in self._text:
             raw = cells[index] if index < width else None
+            text: Any
             if shared is None:
                 text = text_of(raw)
             else:  # one copy of a value many rows repeat
@@ -544,7 +547,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             continue  # reported: the company is missing
         if customer_number != last_number:
             last_number, last_lower = customer_number, customer_number.lower() if customer_number else None
-        index = by_number.get(last_lower) if customer_number else None
+        index = by_number.get(last_lower or "") if customer_number else None
         if index is None and name_key:
             index = by_name.get(name_key)
         if index is None:
@@ -557,7 +560,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                                 f"row {group.number_row}, not {customer_number}")
             elif not group.number:
                 group.number, group.number_row = customer_number, number
-                by_number[last_lower] = index
+                by_number[last_lower or ""] = index
         if name_key:
             other = by_name.setdefault(name_key, index)
             if other != index:
