@@ -477,3 +477,49 @@ class ChurnArchive(Base):
     duration_days: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(40))
+
+
+class Handover(Base):
+    """Handing a rep's customers to a successor (DOMAIN §11): a request typed by a supervisor, or a
+    draft posted when the rep's Slack account is deactivated, until it is approved (or not)."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (
+        Index("ix_handovers_from_state", "from_user", "state"),
+        # One undecided draft per rep and team, whatever races (a retried user_change, the duty).
+        Index("uq_handovers_one_draft", "from_user", "team_id", unique=True,
+              sqlite_where=text("state = 'draft'"), postgresql_where=text("state = 'draft'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    from_user: Mapped[str] = mapped_column(String(40))
+    to_user: Mapped[str | None] = mapped_column(String(40))
+    # Customer numbers of a partial handover; None: every customer of from_user in the team.
+    numbers: Mapped[list[Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    # draft (no successor yet) | pending (waiting for approval) | approved | rejected | cancelled
+    state: Mapped[str] = mapped_column(String(12))
+    origin: Mapped[str] = mapped_column(String(12))  # command | deactivation
+    requested_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None]
+    moved: Mapped[int | None]  # customers moved on approval
+
+
+class OwnershipChange(Base):
+    """A customer changing owner: both owners, the handover, who approved it and when."""
+
+    __tablename__ = "ownership_history"
+    __table_args__ = (Index("ix_ownership_history_to_owner", "to_owner", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    from_owner: Mapped[str] = mapped_column(String(40))
+    to_owner: Mapped[str] = mapped_column(String(40))
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
+    approved_by: Mapped[str] = mapped_column(String(40))
+    approved_at: Mapped[datetime]
+    effective_on: Mapped[date] = mapped_column(Date)
