@@ -845,9 +845,30 @@ def compliance(*, session: Session, scope: CustomerScope, author: str | None, si
     return int(logged or 0), int(late or 0)
 
 
-def customers_in_warning(*, session: Session, scope: CustomerScope, limit: int = 20) -> list[Customer]:
+def customers_in_warning(*, session: Session, scope: CustomerScope, limit: int = 20, offset: int = 0) -> list[Customer]:
+    """One page of the customers in warning someone may see, by number (``count_in_warning`` counts them all)."""
     return list(session.scalars(
-        select(Customer).where(LIVE, scope.clause(), Customer.warning.is_(True)).order_by(Customer.number).limit(limit)))
+        select(Customer).where(LIVE, scope.clause(), Customer.warning.is_(True))
+        .order_by(Customer.number, Customer.id).offset(offset).limit(limit)))
+
+
+def count_in_warning(*, session: Session, scope: CustomerScope) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Customer).where(LIVE, scope.clause(), Customer.warning.is_(True))) or 0)
+
+
+def overdue_in_scope(*, session: Session, scope: CustomerScope, now: datetime, limit: int,
+                     offset: int = 0) -> list[Customer]:
+    """One page of the active customers someone may see that are past their next due date, oldest first:
+    the same customers as ``overdue_customers`` (the weekly digest's) for a supervisor's teams."""
+    return list(session.scalars(
+        select(Customer).where(*ACTIVE, scope.clause(), Customer.next_due_at < now)
+        .order_by(Customer.next_due_at, Customer.id).offset(offset).limit(limit)))
+
+
+def count_overdue_in_scope(*, session: Session, scope: CustomerScope, now: datetime) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Customer).where(*ACTIVE, scope.clause(), Customer.next_due_at < now)) or 0)
 
 
 # Spreadsheets (import and export) ----------------------------------------------------------------

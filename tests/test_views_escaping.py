@@ -26,7 +26,9 @@ import bot.views
 from bot.domain.policy import GradePolicy
 from bot.services.duelist import DueEntry, DueList
 from bot.services.home import Compliance, HomeSummary
-from bot.views import approvals, churn, deals, duelist, followup, grades, home, issues, lead
+from bot.domain.paging import Page
+from bot.services.home import OverdueCustomer
+from bot.views import approvals, churn, deals, digest, duelist, followup, grades, home, issues, lead
 from bot.views.blocks import clip, escape
 from tests.fakeslack import validate_message_blocks, validate_view
 
@@ -101,6 +103,14 @@ def home_summary() -> HomeSummary:
                        in_warning=[(HOSTILE, HOSTILE, "U0REP1")])
 
 
+def paged_home_summary() -> HomeSummary:
+    """A supervisor's Home on the second page of long lists."""
+    return HomeSummary(in_team=True, due=due_list(), due_page=Page.of(1, size=2, total=5), my_pending=0, to_decide=0,
+                       in_warning=[(HOSTILE, HOSTILE, "U0REP1")], warning_page=Page.of(1, size=1, total=3),
+                       overdue=[OverdueCustomer(HOSTILE, HOSTILE, "U0SUPEAST", AT)],
+                       overdue_page=Page.of(0, size=1, total=2))
+
+
 # One or more renderings per builder: (module.function, a call that renders it).
 Render = Callable[[], Any]
 CASES: list[tuple[str, Render]] = [
@@ -149,6 +159,12 @@ CASES: list[tuple[str, Render]] = [
     ("grades.grade_modal", lambda: grades.grade_modal("en", customer=customer(), draft=draft(), suggested="A",
                                                       policy=GradePolicy(), private_metadata="{}")),
     ("home.home_view", lambda: home.home_view("en", home_summary())),
+    ("home.home_view", lambda: home.home_view("en", paged_home_summary())),
+    ("digest.weekly_digest", lambda: digest.weekly_digest(
+        "en", team=HOSTILE, day="2026-11-16", reps=[digest.RepWeek("U0REP1", 3, 1, 2, 0, 0)],
+        overdue=[digest.Overdue(HOSTILE, HOSTILE, "U0REP1", "Mon 16 Nov")], overdue_total=12)[0]),
+    ("duelist.due_list_message", lambda: duelist.due_list_message("en", due_list(), tz="UTC", day="Mon 23 Nov",
+                                                                  max_items=2, page=1)),
     ("issues.issue_modal", lambda: issues.issue_modal("en", customer=customer(), private_metadata="{}")),
     ("issues.issue_message", lambda: issues.issue_message(issue=issue(resolved=False), customer=customer(),
                                                           lang="en", tz="UTC")),
@@ -168,7 +184,7 @@ NOT_BUILDERS = {
     "duelist.why": "a phrase, rendered through due_list_message",
     "followup.when_text": "a time as text",
 }
-PRIMITIVES = {"blocks", "ids"}  # Block Kit primitives (their callers escape) and constant ids
+PRIMITIVES = {"blocks", "lists", "ids"}  # Block Kit primitives (their callers escape) and constant ids
 
 
 def view_functions() -> Iterator[str]:

@@ -34,7 +34,8 @@ from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
 from bot.services.isolation import isolated
 from bot.services.outbox import Outgoing, enqueue, held_for_working_time, notify_deactivated
-from bot.views.blocks import actions, button, context, escape, header, section
+from bot.views.blocks import Block, actions, button, escape, section
+from bot.views.digest import ATTENTION, Overdue, RepWeek, weekly_digest
 from bot.views.duelist import due_list_message
 from bot.views.ids import LOG_FOLLOWUP
 from storage import queries
@@ -246,48 +247,78 @@ def alerts(runtime: Runtime, now: datetime) -> int:
 # Weekly supervisor digest --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Week:
+    """The week a digest looks back on (team time), and the instant it is made."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+
+
+# Sections other features add to a team's weekly digest, after the reps (e.g. the customers handed
+# over in the last 4 weeks and not yet contacted, PRODUCT.md "Handover"): each is called as
+# ``section(runtime, team, week, lang)`` and returns blocks, each within Slack's limits (long lists
+# through ``bot.views.lists.packed_sections``, cut lists with a count of the rest). The digest is
+# split over as many messages as the blocks need.
+WeeklySection = Callable[[Runtime, TeamConfig, Week, Lang], list[Block]]
+WEEKLY_SECTIONS: tuple[WeeklySection, ...] = ()
+
+
 def weekly_digests(runtime: Runtime, now: datetime) -> int:
-    """Monday 09:00 team time: per rep, last week's follow-ups, late logs, overdue, missed steps, over-contact."""
+    """Monday 09:00 team time: per rep (every one of them), last week's follow-ups, late logs, overdue,
+    missed steps, over-contact; then the oldest overdue customers, the rest counted.
+
+    A digest longer than one message goes as several (parts 2, 3 … under keys ending ``:2``, ``:3``),
+    queued together in one transaction; a team whose first part is already queued is left alone,
+    so a rerun sends none of them again even if the team grew in between.
+    """
     messages: list[Outgoing] = []
     for team in runtime.config.teams:
         zone = ZoneInfo(team.timezone)
         local = now.astimezone(zone)
         if local.weekday() != 0 or not digest_time(local):
             continue
-        week_end = datetime.combine(local.date(), time(0, 0), zone)
-        week_start = week_end - timedelta(days=7)
-        team_id = runtime.team_ids[team.name]
-        month_start = datetime.combine(local.date().replace(day=1), time(0, 0), zone)
+        key = f"weekly:{team.name}:{local.date().isoformat()}"
         with runtime.db.read() as session:
-            logged = queries.followup_stats(session=session, team_id=team_id, since=week_start, until=week_end)
-            overdue = queries.overdue_customers(session=session, team_id=team_id, now=now)
-            missed = queries.missed_next_steps(session=session, before=now - timedelta(
-                hours=team.policy.deadlines.next_step_grace_hours), team_id=team_id)
-            over = queries.followup_counts_since(session=session, team_id=team_id, grade="D", since=month_start,
-                                                 until=now)
-        lang = _lang(runtime, team)
-        overdue_by = Counter(c.owner_id for c in overdue)
-        missed_by = Counter(c.owner_id for c in missed)
-        over_by = Counter(c.owner_id for c, n in over if over_contacted("D", n, team.policy.alerts))
-        lines = []
-        for rep in [*team.reps, *[s for s in team.supervisors if s not in team.reps]]:
-            count, late = logged.get(rep, (0, 0))
-            lines.append(t("weekly_rep", lang, user=rep, logged=count, late=late, overdue=overdue_by[rep],
-                           missed=missed_by[rep], over=over_by[rep]))
-        title = t("weekly_title", lang, team=team.name, day=week_start.date().isoformat())
-        blocks = [header(title), section("\n".join(lines)), section(t("weekly_attention", lang))]
-        attention = sorted(overdue, key=lambda c: c.next_due_at or now)[:10]
-        if attention:
-            blocks.append(section("\n".join(
-                t("weekly_attention_line", lang, number=escape(c.number), company=escape(c.company), owner=c.owner_id,
-                  when=_when(c.next_due_at or now, team, lang)) for c in attention)))
-            if len(overdue) > len(attention):
-                blocks.append(context(t("due_more", lang, count=len(overdue) - len(attention))))
-        else:
-            blocks.append(context(t("weekly_all_good", lang)))
-        messages.append(Outgoing(key=f"weekly:{team.name}:{local.date().isoformat()}", channel=team.supervisor_channel,
-                                 text=title, blocks=blocks))
+            if queries.existing_outbox_keys(session=session, keys=[key]):
+                continue
+        with isolated("weekly-digest", f"the digest of {team.name}"):
+            week_end = datetime.combine(local.date(), time(0, 0), zone)
+            week = Week(start=week_end - timedelta(days=7), end=week_end, now=now)
+            for part, (text, blocks) in enumerate(_weekly_digest(runtime, team, week), start=1):
+                messages.append(Outgoing(key=key if part == 1 else f"{key}:{part}", channel=team.supervisor_channel,
+                                         text=text, blocks=blocks))
     return _queue(runtime, messages, now)
+
+
+def _weekly_digest(runtime: Runtime, team: TeamConfig, week: Week) -> list[tuple[str, list[Block]]]:
+    now = week.now
+    team_id = runtime.team_ids[team.name]
+    month_start = datetime.combine(now.astimezone(ZoneInfo(team.timezone)).date().replace(day=1), time(0, 0),
+                                   ZoneInfo(team.timezone))
+    with runtime.db.read() as session:
+        logged = queries.followup_stats(session=session, team_id=team_id, since=week.start, until=week.end)
+        overdue = queries.overdue_customers(session=session, team_id=team_id, now=now)
+        missed = queries.missed_next_steps(session=session, before=now - timedelta(
+            hours=team.policy.deadlines.next_step_grace_hours), team_id=team_id)
+        over = queries.followup_counts_since(session=session, team_id=team_id, grade="D", since=month_start,
+                                             until=now)
+    lang = _lang(runtime, team)
+    overdue_by = Counter(c.owner_id for c in overdue)
+    missed_by = Counter(c.owner_id for c in missed)
+    over_by = Counter(c.owner_id for c, n in over if over_contacted("D", n, team.policy.alerts))
+    reps = []
+    for rep in [*team.reps, *[s for s in team.supervisors if s not in team.reps]]:
+        count, late = logged.get(rep, (0, 0))
+        reps.append(RepWeek(user=rep, logged=count, late=late, overdue=overdue_by[rep], missed=missed_by[rep],
+                            over=over_by[rep]))
+    oldest = sorted(overdue, key=lambda c: (c.next_due_at or now, c.id))[:ATTENTION]
+    named = [Overdue(number=c.number, company=c.company, owner=c.owner_id, since=_when(c.next_due_at or now, team, lang))
+             for c in oldest]
+    extra = [block for add in WEEKLY_SECTIONS for block in add(runtime, team, week, lang)]
+    return weekly_digest(lang, team=team.name, day=week.start.date().isoformat(), reps=reps, overdue=named,
+                         overdue_total=len(overdue), extra=extra)
 
 
 # Due items -----------------------------------------------------------------------------------------

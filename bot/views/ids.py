@@ -42,6 +42,12 @@ DEAL_COMMENT = "deal_comment"
 # Due lists
 SNOOZE = "due_snooze"
 SNOOZE_VIEW = "snooze"
+DUE_PREVIOUS = "due_page_previous"  # pager of an ephemeral `/followup due` answer
+DUE_NEXT = "due_page_next"
+
+# App Home pagers (one pair per paged list; the value names the pages, bot.views.metadata.HomePages)
+HOME_PREVIOUS = "home_page_previous"
+HOME_NEXT = "home_page_next"
 
 # Issues
 ISSUE_VIEW = "issue"

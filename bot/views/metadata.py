@@ -11,7 +11,7 @@ message carries a record.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -76,6 +76,43 @@ class IssueMeta(Meta):
 
 class AlertMeta(Meta):
     alert_id: RecordId
+
+
+ListName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
+PageNumber = Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+M = TypeVar("M", bound=Meta)
+
+
+class HomePages(Meta):
+    """The page each paged list of App Home shows. The Home is published whole, so a pager button
+    carries every list's page (the one it turns already turned); who clicks, and so what they may
+    see, is decided on the server from the payload's user."""
+
+    pages: dict[ListName, PageNumber] = Field(default_factory=dict, max_length=16)
+
+    def page(self, name: str) -> int:
+        return self.pages.get(name, 0)
+
+    def turned(self, name: str, number: int) -> HomePages:
+        return HomePages(pages={**self.pages, name: max(number, 0)})
+
+
+class DuePage(Meta):
+    """The page of the user's own due list an ephemeral `/followup due` answer shows."""
+
+    page: PageNumber
+
+
+def read_value(model: type[M], value: Any) -> M:
+    """A button's JSON value read with ``model``; anything unreadable is an out-of-date button."""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise OutOfDate("stale_button")
+    try:
+        return model.model_validate_json(value)
+    except ValidationError:
+        raise OutOfDate("stale_button") from None
 
 
 # Which model a modal's private_metadata is read with (by callback id).
