@@ -591,6 +591,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup won CL2026001` / `/followup lost CL2026001` — the deal review\n"
         "• `/followup pause CL2026001 <reason>` / `/followup resume CL2026001`\n"
         "• `/followup issue CL2026001` — record a complaint or an issue (deadlines by severity)\n"
+        "• `/followup report [YYYY-MM]` — the monthly report with charts, by DM (default: last month)\n"
         "• `/followup export` — a spreadsheet of the customers you can see, sent to you by DM\n"
         "• `/followup help` — this help",
         "zh-CN": "*我能做什么*\n"
@@ -605,6 +606,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup won CL2026001` / `/followup lost CL2026001` — 成交/丢单复盘\n"
         "• `/followup pause CL2026001 <原因>` / `/followup resume CL2026001` — 暂停/恢复跟进\n"
         "• `/followup issue CL2026001` — 登记投诉或问题（按严重程度设定时限）\n"
+        "• `/followup report [年-月]` — 月度报告及图表，通过私信发送（默认上个月）\n"
         "• `/followup export` — 导出你可见客户的表格，通过私信发送\n"
         "• `/followup help` — 查看帮助",
     },
@@ -621,6 +623,91 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The export could not be sent ({error}). Nothing was shared; please try again.",
         "zh-CN": "导出文件未能发送（{error}），未共享任何内容，请重试。",
     },
+    # /followup report and the monthly report (bot.views.reports, bot.views.charts)
+    "report_started": {
+        "en": "Building your report for {month}; it will arrive by DM in a moment.",
+        "zh-CN": "正在生成 {month} 的月度报告，稍后通过私信发送给你。",
+    },
+    "report_bad_month": {
+        "en": "`{text}` is not a month: type `/followup report 2026-10` (YYYY-MM), or nothing for last month.",
+        "zh-CN": "`{text}` 不是月份：请输入 `/followup report 2026-10`（年-月），或不带参数查看上个月。",
+    },
+    "report_future_month": {
+        "en": "{month} has not happened yet: there is no report for it.",
+        "zh-CN": "{month} 还没有到，暂无报告。",
+    },
+    "report_before_team": {
+        "en": "There is no report for {month}: your team has no customers from before then.",
+        "zh-CN": "{month} 没有报告：你的团队在那之前还没有客户记录。",
+    },
+    "report_failed": {
+        "en": "The report could not be sent ({error}). Please try again.",
+        "zh-CN": "报告未能发送（{error}），请重试。",
+    },
+    "report_charts_comment": {"en": "Charts of the report for {month}.", "zh-CN": "{month} 月度报告的图表。"},
+    "report_title": {"en": "Monthly report · {month}", "zh-CN": "月度报告 · {month}"},
+    "report_title_continued": {"en": "Monthly report · {month} (continued)", "zh-CN": "月度报告 · {month}（续）"},
+    "report_section_team": {"en": "{team} — {month} ({tz})", "zh-CN": "{team} — {month}（{tz}）"},
+    "report_section_rep": {"en": "{team} — {month}, your own figures ({tz})", "zh-CN": "{team} — {month}，你本人的数据（{tz}）"},
+    "report_so_far": {"en": "so far", "zh-CN": "截至目前"},
+    "report_rate": {"en": "{percent}% ({part} of {whole})", "zh-CN": "{percent}%（{whole} 中 {part}）"},
+    "report_days": {"en": "{days} {days:day|days}", "zh-CN": "{days} 天"},
+    "report_no_region": {"en": "no region", "zh-CN": "未填地区"},
+    "report_new": {"en": "*New customers:* {count}", "zh-CN": "*新增客户：* {count}"},
+    "report_by_status": {"en": "*By status at month end:* {counts}", "zh-CN": "*月末客户状态：* {counts}"},
+    "report_by_grade": {"en": "*By grade at month end:* {counts}", "zh-CN": "*月末客户等级：* {counts}"},
+    "report_funnel": {"en": "*Funnel (reached by month end):* {steps}", "zh-CN": "*转化漏斗（截至月末到达）：* {steps}"},
+    "report_deals": {
+        "en": "*Deals won:* {count} · total {total} · average {average} · deal cycle median {median}, mean {mean}",
+        "zh-CN": "*成交：* {count} 单 · 总额 {total} · 平均 {average} · 成交周期中位数 {median}，平均 {mean}",
+    },
+    "report_churn": {"en": "*Churn rate:* {rate} · *warned customers saved:* {saved}",
+                     "zh-CN": "*流失率：* {rate} · *预警客户挽回：* {saved}"},
+    "report_repurchase": {"en": "*Repurchase rate:* {rate}", "zh-CN": "*复购率：* {rate}"},
+    "report_on_time": {"en": "*On-time follow-ups:* {rate}", "zh-CN": "*按时跟进率：* {rate}"},
+    "report_logging": {"en": "*24-h logging:* {rate}", "zh-CN": "*24 小时内记录率：* {rate}"},
+    "report_issues": {"en": "*Complaints and issues answered in time:* {rate}", "zh-CN": "*投诉与问题按时响应：* {rate}"},
+    "report_satisfaction": {"en": "*Satisfaction:* {average} ({count} {count:score|scores})",
+                            "zh-CN": "*满意度：* {average}（{count} 个评分）"},
+    "report_line": {
+        "en": "{new} new · {won} won ({amount}) · on time {on_time} · 24-h {logging} · churn {churn} · "
+              "complaints in time {issues}",
+        "zh-CN": "新增 {new} · 成交 {won}（{amount}）· 按时跟进 {on_time} · 24 小时记录 {logging} · 流失 {churn} · "
+                 "投诉按时 {issues}",
+    },
+    "report_by_rep": {"en": "*By rep*", "zh-CN": "*按销售代表*"},
+    "report_by_grade_title": {"en": "*By grade*", "zh-CN": "*按客户等级*"},
+    "report_by_industry_title": {"en": "*By industry*", "zh-CN": "*按行业*"},
+    "report_by_region_title": {"en": "*By region*", "zh-CN": "*按地区*"},
+    "report_more_reps": {
+        "en": "…and {count} more {count:rep|reps}: every rep is in the follow-up rates chart; "
+              "`/followup export` has every customer.",
+        "zh-CN": "……另有 {count} 位销售代表：全部见跟进率图表；`/followup export` 可导出全部客户。",
+    },
+    "report_more_lines": {
+        "en": "…and {count} more {count:line|lines}: `/followup export` has every customer with its grade, "
+              "industry and region.",
+        "zh-CN": "……另有 {count} 行：`/followup export` 可导出全部客户及其等级、行业和地区。",
+    },
+    "report_legend": {
+        "en": "Months run 00:00 to 00:00 in the team's time zone. Rates: part of whole. By rep: the customer's owner "
+              "today (24-h logging: who logged it). How each figure is counted: docs/reports.md.",
+        "zh-CN": "月份按团队时区 00:00 至 00:00 计算。比率为部分/总数。按销售代表：客户当前负责人"
+                 "（24 小时记录率按记录人）。各项指标的计算方法见 docs/reports.md。",
+    },
+    "chart_funnel_title": {"en": "Funnel · {scope} · {month}", "zh-CN": "转化漏斗 · {scope} · {month}"},
+    "chart_grades_title": {"en": "Grade mix at month end · {scope} · {month}", "zh-CN": "月末客户等级 · {scope} · {month}"},
+    "chart_rates_title": {"en": "On time and 24-h logging · {scope} · {month}",
+                          "zh-CN": "按时跟进与 24 小时记录 · {scope} · {month}"},
+    "chart_weekly_title": {"en": "New vs churned by week · {scope} · {month}",
+                           "zh-CN": "每周新增与流失 · {scope} · {month}"},
+    "chart_lowest": {"en": "{title} (lowest {shown} of {count})", "zh-CN": "{title}（{count} 个中最低的 {shown} 个）"},
+    "chart_on_time": {"en": "On-time follow-ups", "zh-CN": "按时跟进率"},
+    "chart_logging": {"en": "24-h logging", "zh-CN": "24 小时内记录率"},
+    "chart_new": {"en": "New customers", "zh-CN": "新增客户"},
+    "chart_churned": {"en": "Churned", "zh-CN": "流失"},
+    "chart_week_of": {"en": "week of {day}", "zh-CN": "{day} 当周"},
+    "chart_all": {"en": "{count} {count:team|teams}", "zh-CN": "{count} 个团队"},
     # App Home
     "home_title": {"en": "Follow-ups", "zh-CN": "客户跟进"},
     "home_my_pending": {"en": "*My requests waiting for a decision:* {count}", "zh-CN": "*等待审批的申请：* {count}"},

@@ -21,7 +21,7 @@ from bot.views import ids
 from bot.views.blocks import escape
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
 from bot.views.metadata import ButtonValue, FollowUpMeta, record_id
-from handlers import export
+from handlers import export, report
 from handlers.common import after_ack, customer_button, reply_privately
 from handlers.deals import open_deal_modal
 from handlers.duelist import my_due_list
@@ -112,6 +112,11 @@ def register(app: App, runtime: Runtime) -> None:
         if word == export.SUBCOMMAND:  # answered now; the file follows by DM
             ack(text=export.started(who), response_type="ephemeral")
             export.deliver(runtime, client, who)
+            return
+        if word == report.SUBCOMMAND:  # answered now; the report follows by DM
+            building, month, sections = report.started(runtime, who, rest)
+            ack(text=building, response_type="ephemeral")
+            report.deliver(runtime, client, who, month, sections)
             return
         if word == "due":
             title, blocks = my_due_list(runtime, who)

@@ -20,6 +20,7 @@ exactly-once up to the one message in flight:
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import random
@@ -82,6 +83,9 @@ class Outgoing:
     on_behalf_of: str | None = None
     # not before this instant (a scheduled message held over the recipient's day off)
     not_before: datetime | None = None
+    # method "files.upload": the files to share in ``channel`` with ``text`` as their comment, each
+    # {"filename", "title", "content" (base64)}; delivered with files_upload_v2, once like a post
+    files: list[dict[str, str]] | None = None
 
 
 def is_user_channel(channel: str) -> bool:
@@ -125,7 +129,7 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = 
             "method": message.method,
             "channel": message.channel,
             "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts,
-                        "thread_ts": message.thread_ts},
+                        "thread_ts": message.thread_ts, **({"files": message.files} if message.files else {})},
             "state": "skipped" if skip else "pending",
             "attempts": 0,
             "created_at": now,
@@ -358,6 +362,10 @@ def _release(runtime: Runtime, ids: list[int]) -> None:
 
 def _call(client: WebClient, message: _Claimed) -> Any:
     payload = message.payload
+    if message.method == "files.upload":
+        uploads = [{"content": base64.b64decode(f["content"]), "filename": f["filename"], "title": f["title"]}
+                   for f in payload.get("files") or []]
+        return client.files_upload_v2(channel=message.channel, file_uploads=uploads, initial_comment=payload["text"])
     args: dict[str, Any] = {"channel": message.channel, "text": payload["text"]}
     if payload.get("blocks") is not None:
         args["blocks"] = payload["blocks"]
