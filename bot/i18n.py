@@ -473,7 +473,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "weekly_title_part": {"en": "Weekly follow-up check ({part}/{parts}) — {team}, week of {day}",
                           "zh-CN": "每周跟进检查（{part}/{parts}）— {team}，{day} 当周"},
-    "weekly_reps": {"en": "*Follow-ups by rep:* {count} in the team", "zh-CN": "*按销售代表统计：* 团队共 {count} 人"},
+    "weekly_reps": {"en": "*Follow-ups by team member:* {count} in the team", "zh-CN": "*按成员统计：* 团队共 {count} 人"},
     "weekly_attention": {"en": "*Customers that need attention:* {count} overdue",
                          "zh-CN": "*需要关注的客户：* 逾期 {count} 个"},
     "weekly_attention_more": {
@@ -593,6 +593,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup issue CL2026001` — record a complaint or an issue (deadlines by severity)\n"
         "• `/followup report [YYYY-MM]` — the monthly report with charts, by DM (default: last month)\n"
         "• `/followup export` — a spreadsheet of the customers you can see, sent to you by DM\n"
+        "• `/followup handover @from @to [CL2026001 …]` — hand a rep's customers over, for approval (supervisors)\n"
         "• `/followup help` — this help",
         "zh-CN": "*我能做什么*\n"
         "• `/lead [企业名]` — 登记新线索并提交审核\n"
@@ -608,6 +609,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "• `/followup issue CL2026001` — 登记投诉或问题（按严重程度设定时限）\n"
         "• `/followup report [年-月]` — 月度报告及图表，通过私信发送（默认上个月）\n"
         "• `/followup export` — 导出你可见客户的表格，通过私信发送\n"
+        "• `/followup handover @交出人 @接手人 [CL2026001 …]` — 客户交接，提交审批（主管）\n"
         "• `/followup help` — 查看帮助",
     },
     # /followup export
@@ -745,6 +747,140 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": ":x: 一条消息无法送达，已放弃：`{message_key}` 发往 {channel} — {reason}。"
                  "`followup-bot outbox list --dropped` 可查看所有放弃的消息。",
     },
+    # Handover (DOMAIN §11)
+    "handover_title": {"en": "Handover", "zh-CN": "Handover 离职交接"},
+    "handover_review_header": {"en": "Handover request", "zh-CN": "客户交接审批"},
+    "handover_intro": {"en": "*<@{from_user}> → <@{to_user}>* · {team}", "zh-CN": "*<@{from_user}> → <@{to_user}>* · {team}"},
+    "handover_totals": {
+        "en": "*Customers:* {customers} ({grades})\n*Open items:* next steps {next_steps} · due items {due_items} · "
+              "open issues {open_issues} · warnings {warnings}",
+        "zh-CN": "*客户：* {customers}（{grades}）\n*未结事项：* 下一步计划 {next_steps} · 待办 {due_items} · "
+                 "未结问题 {open_issues} · 预警 {warnings}",
+    },
+    "handover_all_move": {
+        "en": "On approval every one of them ({count}) moves to <@{to_user}> with its open items; nothing moves before.",
+        "zh-CN": "审批通过后，全部 {count} 个客户连同未结事项移交给 <@{to_user}>；通过前不做任何变更。",
+    },
+    "handover_some_move": {
+        "en": "Only these customers ({count}) move to <@{to_user}> on approval, with their open items.",
+        "zh-CN": "审批通过后，仅以下 {count} 个客户连同未结事项移交给 <@{to_user}>。",
+    },
+    "handover_more": {
+        "en": "Listed: {shown} of {total}, most open items first; {more} more are not listed. All {total} move.",
+        "zh-CN": "已列出 {total} 个中的 {shown} 个（未结事项多的在前），另有 {more} 个未列出。全部 {total} 个都会移交。",
+    },
+    "handover_line": {"en": "*{number}* {company} · {grade} · {status} · {last} · {contact}",
+                      "zh-CN": "*{number}* {company} · {grade} · {status} · {last} · {contact}"},
+    "handover_last_contact": {"en": "last contact {when}", "zh-CN": "最近联系 {when}"},
+    "handover_never_contacted": {"en": "not contacted yet", "zh-CN": "尚未联系"},
+    "handover_item_step": {"en": "next step {when}", "zh-CN": "下一步 {when}"},
+    "handover_item_due": {"en": "due items: {count}", "zh-CN": "待办 {count}"},
+    "handover_item_issues": {"en": "open issues: {count}", "zh-CN": "未结问题 {count}"},
+    "handover_item_warning": {"en": ":warning: warning", "zh-CN": ":warning: 预警"},
+    "handover_reason_hint": {"en": "Why the customers change hands (leaving, new territory …).",
+                             "zh-CN": "交接原因（离职、区域调整等）。"},
+    "f_handover_effective": {"en": "Effective", "zh-CN": "Effective 生效日期"},
+    "handover_effective_hint": {
+        "en": "For 4 weeks from this day the successor's digest lists the customers not contacted yet.",
+        "zh-CN": "自该日起 4 周内，接手人的周报会列出尚未联系的交接客户。",
+    },
+    "handover_err_effective": {"en": "Choose a date no more than three months from today.",
+                               "zh-CN": "请选择距今不超过三个月的日期。"},
+    "f_handover_people": {"en": "From → to", "zh-CN": "交出 → 接手"},
+    "f_handover_customers": {"en": "Customers", "zh-CN": "客户"},
+    "f_handover_next_steps": {"en": "Planned next steps", "zh-CN": "下一步计划"},
+    "f_handover_due_items": {"en": "Open due items", "zh-CN": "未完成待办"},
+    "f_handover_open_issues": {"en": "Open issues", "zh-CN": "未结问题"},
+    "f_handover_warnings": {"en": "Churn warnings", "zh-CN": "流失预警"},
+    "handover_sent": {
+        "en": "Handover of <@{from_user}>'s customers ({count}) to <@{to_user}> sent to the supervisors' channel "
+              "for approval. Nothing moves before it is approved.",
+        "zh-CN": "<@{from_user}> 的客户（{count} 个）移交给 <@{to_user}> 的申请已发到主管频道等待审批，通过前不做任何变更。",
+    },
+    "handover_dm_successor": {
+        "en": ":inbox_tray: <@{user}> approved the handover of <@{from_user}>'s customers to you: {count} "
+              "({numbers}), with their open items. They are in your due list now; until {until} the weekly "
+              "digest lists those you have not contacted yet.",
+        "zh-CN": ":inbox_tray: <@{user}> 批准了 <@{from_user}> 的客户移交给你：{count} 个（{numbers}），连同未结事项。"
+                 "它们已在你的待跟进清单中；{until} 之前，周报会列出你尚未联系的客户。",
+    },
+    "handover_dm_leaver": {
+        "en": ":outbox_tray: <@{user}> approved the handover of your customers to <@{to_user}>: {count} ({numbers}). "
+              "They are no longer in your lists.",
+        "zh-CN": ":outbox_tray: <@{user}> 批准了你的客户移交给 <@{to_user}>：{count} 个（{numbers}）。它们已不在你的清单中。",
+    },
+    "handover_dm_requester_approved": {
+        "en": ":white_check_mark: <@{user}> approved the handover of <@{from_user}>'s customers to <@{to_user}>.",
+        "zh-CN": ":white_check_mark: <@{user}> 批准了 <@{from_user}> 的客户移交给 <@{to_user}>。",
+    },
+    "handover_dm_requester_rejected": {
+        "en": ":x: <@{user}> rejected the handover of <@{from_user}>'s customers to <@{to_user}>: {reason}",
+        "zh-CN": ":x: <@{user}> 驳回了 <@{from_user}> 的客户移交给 <@{to_user}>：{reason}",
+    },
+    "handover_dm_requester_needs_info": {
+        "en": ":x: <@{user}> did not approve the handover of <@{from_user}>'s customers to <@{to_user}>: {reason}",
+        "zh-CN": ":x: <@{user}> 未批准 <@{from_user}> 的客户移交给 <@{to_user}>：{reason}",
+    },
+    "handover_not_allowed": {"en": "Only a supervisor or an admin can hand customers over. Nothing was changed.",
+                             "zh-CN": "只有主管或管理员可以办理客户交接，未做任何更改。"},
+    "handover_same_person": {"en": "<@{user}> cannot take over their own customers: choose someone else.",
+                             "zh-CN": "<@{user}> 不能接手自己的客户，请选择其他人。"},
+    "handover_nothing": {"en": "<@{user}> owns no customers you can hand over. Nothing was changed.",
+                         "zh-CN": "<@{user}> 没有你可以移交的客户，未做任何更改。"},
+    "handover_successor_not_in_team": {
+        "en": "<@{user}> cannot take over: the successor must be an active member of {team}. Nothing was changed.",
+        "zh-CN": "<@{user}> 不能接手：接手人必须是 {team} 的在职成员。未做任何更改。",
+    },
+    "handover_not_theirs": {"en": "Not customers of <@{user}> in this team: {numbers}. Nothing was changed.",
+                            "zh-CN": "以下不是 <@{user}> 在本团队的客户：{numbers}。未做任何更改。"},
+    "handover_usage": {
+        "en": "Usage: `/followup handover @from @to`, optionally followed by customer numbers "
+              "(`/followup handover @from @to CL2026001 CL2026007`) to move only those.",
+        "zh-CN": "用法：`/followup handover @交出人 @接手人`，可在后面加客户编号"
+                 "（`/followup handover @交出人 @接手人 CL2026001 CL2026007`）只移交这些客户。",
+    },
+    "handover_too_many": {"en": "At most {limit} customer numbers at once; without numbers every customer moves.",
+                          "zh-CN": "一次最多 {limit} 个客户编号；不写编号则移交全部客户。"},
+    "handover_bad_number": {"en": "“{value}” is not a customer number.", "zh-CN": "“{value}” 不是客户编号。"},
+    "handover_draft_header": {"en": "Handover needed", "zh-CN": "需要办理客户交接"},
+    "handover_draft_text": {"en": "Handover needed: <@{user}>'s Slack account is deactivated",
+                            "zh-CN": "需要办理客户交接：<@{user}> 的 Slack 账号已停用"},
+    "handover_draft_body": {
+        "en": ":bust_in_silhouette: <@{user}>'s Slack account is deactivated.\n*Customers:* {customers} · "
+              "*open items:* {items}\nChoose a successor: the handover then goes for approval like any other. "
+              "Until then these customers need a new owner.",
+        "zh-CN": ":bust_in_silhouette: <@{user}> 的 Slack 账号已停用。\n*客户：* {customers} · *未结事项：* {items}\n"
+                 "请选择接手人，交接随后按常规审批。在此之前这些客户需要新的负责人。",
+    },
+    "handover_pick": {"en": "Choose a successor", "zh-CN": "选择接手人"},
+    "handover_draft_pending": {"en": ":hourglass: <@{user}> chose <@{successor}> as successor: waiting for approval.",
+                               "zh-CN": ":hourglass: <@{user}> 选择了 <@{successor}> 作为接手人，等待审批。"},
+    "handover_draft_done": {"en": ":white_check_mark: Handed over to <@{successor}>, approved by <@{user}> "
+                                  "(customers moved: {count}).",
+                            "zh-CN": ":white_check_mark: 已移交给 <@{successor}>，由 <@{user}> 批准（移交客户 {count} 个）。"},
+    "handover_draft_cancelled": {"en": ":leftwards_arrow_with_hook: Cancelled: <@{user}>'s account is active again.",
+                                 "zh-CN": ":leftwards_arrow_with_hook: 已取消：<@{user}> 的账号已恢复。"},
+    "handover_draft_rejected": {"en": "The handover to <@{successor}> was rejected: choose another successor.",
+                                "zh-CN": "移交给 <@{successor}> 的申请被驳回，请选择其他接手人。"},
+    "handover_draft_closed": {"en": "This handover draft is already decided or cancelled. Nothing was changed.",
+                              "zh-CN": "该交接草稿已处理或已取消，未做任何更改。"},
+    "handover_successor_sent": {
+        "en": "Handover of <@{from_user}>'s customers to <@{to_user}> sent for approval.",
+        "zh-CN": "<@{from_user}> 的客户移交给 <@{to_user}> 的申请已提交审批。",
+    },
+    "handover_reason_deactivated": {"en": "Slack account deactivated", "zh-CN": "Slack 账号已停用"},
+    "handover_awaiting_title": {"en": "*Handed over, not contacted yet by the successor:* {count}",
+                                "zh-CN": "*已交接、接手人尚未联系：* {count}"},
+    "handover_awaiting_line": {
+        "en": "• *{number}* {company} — <@{from_user}> → <@{to_user}> on {day}, not contacted yet (listed until {until})",
+        "zh-CN": "• *{number}* {company} — {day} 由 <@{from_user}> 交接给 <@{to_user}>，尚未联系（列出至 {until}）",
+    },
+    "handover_needs_owner_title": {"en": "*Needs a new owner:* {count}", "zh-CN": "*需要新负责人：* {count}"},
+    "handover_needs_owner_line": {
+        "en": "• *{number}* {company} — <@{owner}>'s account is deactivated",
+        "zh-CN": "• *{number}* {company} — <@{owner}> 的账号已停用",
+    },
+    "handover_lines_more": {"en": "…and {count} more.", "zh-CN": "……还有 {count} 个。"},
 }
 
 
