@@ -118,11 +118,10 @@ def grade_chart(lang: Lang, rows: list[tuple[str, dict[str | None, int]]], title
 
 
 def rates_chart(lang: Lang, rows: list[tuple[str, Rate, Rate]], title: str) -> bytes:
-    """On-time follow-ups and 24-h logging per person (or team), lowest 24-h logging first."""
+    """On-time follow-ups and 24-h logging per person (or team), lowest 24-h logging first, at most
+    ``MAX_BARS`` of them (the title says so)."""
     figure, axes = _figure()
     shown = sorted(rows, key=lambda r: (r[2].percent if r[2].percent is not None else 101, r[0]))[:MAX_BARS]
-    if len(rows) > len(shown):
-        title = t("chart_lowest", lang, title=title, shown=len(shown), count=len(rows))
     height = 0.4
     positions = list(range(len(shown)))[::-1]
     axes.barh([p + height / 2 for p in positions], [r[1].percent or 0 for r in shown], height, color=COLORS[0],
@@ -186,6 +185,8 @@ def report_charts(lang: Lang, teams: list[TeamFigures]) -> list[Chart]:
         new, churned = _add(new, f.new_by_week), _add(churned, f.churned_by_week)
     titles = {name: t(f"chart_{name}_title", lang, scope=scope, month=month)
               for name in ("funnel", "grades", "rates", "weekly")}
+    if len(rate_rows) > MAX_BARS:
+        titles["rates"] = t("chart_lowest", lang, title=titles["rates"], shown=MAX_BARS, count=len(rate_rows))
     return [
         Chart(f"funnel-{month}.png", titles["funnel"], funnel_chart(lang, reached, onward, titles["funnel"])),
         Chart(f"grades-{month}.png", titles["grades"], grade_chart(lang, grade_rows, titles["grades"])),
