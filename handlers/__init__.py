@@ -10,10 +10,22 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import approvals, churn, deals, duelist, followup, grades, home, issues, lead, pipeline
+from handlers import (
+    approvals,
+    churn,
+    deals,
+    duelist,
+    followup,
+    grades,
+    handover,
+    home,
+    issues,
+    lead,
+    pipeline,
+)
 
 
 def register_all(app: App, runtime: Runtime) -> None:
     pipeline.install(app, runtime)
-    for module in (lead, approvals, followup, grades, deals, duelist, issues, churn, home):
+    for module in (lead, approvals, followup, grades, deals, duelist, issues, churn, home, handover):
         module.register(app, runtime)

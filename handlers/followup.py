@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import commands
 from bot.domain.dates import format_when, zone_label
 from bot.domain.followups import read_followup_text
+from bot.domain.handover import decode_command_text
 from bot.errors import NotFound
 from bot.runtime import Runtime
 from bot.services import customers, followups, pauses
@@ -26,6 +27,8 @@ from handlers.common import after_ack, customer_button, reply_privately
 from handlers.deals import open_deal_modal
 from handlers.duelist import my_due_list
 from handlers.grades import open_grade_modal
+from handlers.handover import SUBCOMMAND as HANDOVER
+from handlers.handover import command as handover_command
 from handlers.issues import open_issue_modal
 from handlers.pipeline import answered, clean_text
 
@@ -100,12 +103,16 @@ def register(app: App, runtime: Runtime) -> None:
     @answered
     def followup(ack: Ack, command: dict[str, Any], who: Requester, client: WebClient, respond: Respond) -> None:
         actor = require_member(who.actor)
-        text = clean_text(command.get("text")).strip()
+        # Slack escapes the text (should_escape: mentions as <@U…|name>); only handover reads that form.
+        escaped = clean_text(command.get("text")).strip()
+        text = decode_command_text(escaped)
         words = text.split()
         word = words[0].lower() if words else ""
         rest = text[len(words[0]):].strip() if words else ""
         url, trigger = command.get("response_url"), command["trigger_id"]
         meta = FollowUpMeta(response_url=url)
+        if word == HANDOVER:
+            return handover_command(runtime, ack, who, client, escaped, url, trigger)
         if word == "help":
             ack(text=who.t("help"), response_type="ephemeral")
             return

@@ -3,19 +3,47 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakeslack import FakeSlack, validate_view
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = {"id": "T0TEST", "domain": "acme-sales"}
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+def escapes(command: str) -> bool:
+    """Whether Slack escapes this command's text (``should_escape`` in manifest.yml)."""
+    commands = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]
+    return any(c["command"] == command and c.get("should_escape") for c in commands)
+
+
+_TYPED_MENTION = re.compile(r"(?<!\S)@([UW][A-Z0-9]{2,39})\b")
+_TYPED_SPECIAL = re.compile(r"(?<!\S)@(here|channel|everyone)\b")
+_TYPED_CHANNEL = re.compile(r"(?<!\S)#(C[A-Z0-9]{2,39})\b")
+_TYPED_URL = re.compile(r"(?<!\S)(https?://[^\s<>]+)")
+
+
+def slack_escaped(typed: str) -> str:
+    """The text of a slash command as Slack sends it with ``should_escape: true``: the user's own
+    ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;`` and ``&gt;``; a typed ``@U0REP1`` as the mention
+    ``<@U0REP1|u0rep1>``, ``@here`` as ``<!here>``, ``#C0EAST`` as ``<#C0EAST|c0east>``, a link
+    as ``<http://x>``."""
+    text = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _TYPED_MENTION.sub(lambda m: f"<@{m[1]}|{m[1].lower()}>", text)
+    text = _TYPED_SPECIAL.sub(lambda m: f"<!{m[1]}>", text)
+    text = _TYPED_CHANNEL.sub(lambda m: f"<#{m[1]}|{m[1].lower()}>", text)
+    return _TYPED_URL.sub(lambda m: f"<{m[1]}>", text)
 
 
 @dataclass
@@ -62,7 +90,12 @@ class SlackDriver:
 
     # Slash commands ----------------------------------------------------------------------------
 
-    def command_form(self, command: str, text: str, *, user: str, channel: str = "C0GENERAL") -> dict[str, str]:
+    def command_form(self, command: str, text: str, *, user: str, channel: str = "C0GENERAL",
+                     escape: bool | None = None) -> dict[str, str]:
+        """``text`` is what the user typed; it is sent escaped as Slack does when the command has
+        ``should_escape: true`` in the manifest (or when ``escape`` says so)."""
+        if escape if escape is not None else escapes(command):
+            text = slack_escaped(text)
         return {
             "token": "legacy-verification-token", "team_id": TEAM["id"], "team_domain": TEAM["domain"],
             "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user.lower(),
@@ -70,8 +103,8 @@ class SlackDriver:
             "response_url": self.fake.new_response_url(), "trigger_id": self.fake.issue_trigger_id(),
         }
 
-    def slash(self, command: str, text: str = "", *, user: str, **kwargs: Any) -> Reply:
-        return self.post_form(self.command_form(command, text, user=user), **kwargs)
+    def slash(self, command: str, text: str = "", *, user: str, escape: bool | None = None, **kwargs: Any) -> Reply:
+        return self.post_form(self.command_form(command, text, user=user, escape=escape), **kwargs)
 
     def open_modal(self, command: str, text: str = "", *, user: str) -> dict[str, Any]:
         """Type a command that opens a modal; returns the modal as Slack stored it."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.runtime import Runtime
-from bot.services import grades, leads
+from bot.services import grades, handover, leads
 from bot.services.approvals import DECISIONS, decided_message
 from bot.services.directory import resolve_actor, team_language
 from bot.services.outbox import Outgoing, enqueue
@@ -24,6 +24,7 @@ Effect = Callable[[Session, Runtime, ApprovalRequest, datetime], list[Outgoing]]
 EFFECTS: dict[str, Effect] = {
     "registration": leads.apply_registration_decision,
     "grade": grades.apply_grade_decision,
+    "handover": handover.apply_handover_decision,
 }
 NEEDS_REASON = {"needs_info", "rejected"}
 

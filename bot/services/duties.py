@@ -29,7 +29,7 @@ from bot.domain.calendar import is_working_day
 from bot.domain.dates import format_when
 from bot.i18n import Lang, t
 from bot.runtime import Runtime
-from bot.services import churn, grades, reports
+from bot.services import churn, grades, handover, reports
 from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
 from bot.services.isolation import isolated
@@ -374,6 +374,7 @@ DUTIES = (
     Duty("issue-deadlines", issue_deadlines),
     Duty("churn-warnings", churn.churn_duty),
     Duty("repurchase", churn.repurchase_items),
+    Duty("handover-drafts", handover.deactivation_drafts),
     Duty("monthly-report", reports.monthly_reports),
 )
 

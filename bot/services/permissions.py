@@ -8,6 +8,7 @@ pipeline turns it into the user's answer.
 
 from __future__ import annotations
 
+from bot.config import TeamConfig
 from bot.errors import NotAuthorized
 from bot.runtime import Runtime
 from bot.services.directory import Actor
@@ -67,3 +68,27 @@ def scope_of(runtime: Runtime, actor: Actor) -> CustomerScope:
     if not actor.supervises:
         return CustomerScope(user_id=actor.user_id)
     return CustomerScope(user_id=actor.user_id, team_ids=tuple(runtime.team_ids[n] for n in actor.supervises))
+
+
+def require_handover_starter(actor: Actor | None) -> Actor:
+    """Handovers are started by a supervisor (of the rep's team: see ``require_handover``) or an admin."""
+    actor = require_member(actor)
+    if not (actor.is_admin or actor.supervises):
+        raise NotAuthorized("handover_not_allowed")
+    return actor
+
+
+def require_handover(actor: Actor | None, *, from_user: str, to_user: str, team: TeamConfig | None,
+                     successor_deactivated: bool) -> Actor:
+    """A supervisor of the team or an admin hands ``from_user``'s customers in ``team`` (None: they own
+    none there that the actor may hand over) to ``to_user``, an active member of the same team."""
+    actor = require_handover_starter(actor)
+    if from_user == to_user:
+        raise NotAuthorized("handover_same_person", user=from_user)
+    if team is None:
+        raise NotAuthorized("handover_nothing", user=from_user)
+    if not may_decide(actor, team.name):
+        raise NotAuthorized("not_authorized_decide", team=team.name)
+    if to_user not in (*team.reps, *team.supervisors) or successor_deactivated:
+        raise NotAuthorized("handover_successor_not_in_team", user=to_user, team=team.name)
+    return actor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,11 @@ from bot.views import ids
 from bot.views.blocks import actions, button, context, escape, header, input_block, modal, section
 from bot.views.metadata import ReasonDecision, ReasonMeta, button_value
 
-HEADERS = {"registration": "review_header", "grade": "grade_review_header"}
+HEADERS = {"registration": "review_header", "grade": "grade_review_header", "handover": "handover_review_header"}
 # Which decisions a kind offers, in button order.
-DECISIONS = {"registration": ("approved", "needs_info", "rejected"), "grade": ("approved", "rejected")}
+DECISIONS = {"registration": ("approved", "needs_info", "rejected"), "grade": ("approved", "rejected"),
+             "handover": ("approved", "rejected")}
+_USER = re.compile(r"^[UW][A-Z0-9]{2,39}$")
 BUTTONS = {"approved": (ids.APPROVE, "approve", "primary"), "needs_info": (ids.NEEDS_INFO, "needs_info", None),
            "rejected": (ids.REJECT, "reject", "danger")}
 
@@ -30,19 +33,25 @@ def approval_message(
     """The channel message of an approval request; once decided, the buttons give way to who and when.
 
     ``payload["fields"]`` lists ``[label key, value, value is a catalog key]`` chosen by the service,
-    so private fields (phone, email, budgets) never reach a channel through this builder.
+    so private fields (phone, email, budgets) never reach a channel through this builder; a value
+    marked ``"users"`` is a list of user ids shown as mentions (``<@A> → <@B>``). A request about
+    no single customer (a handover) has neither number nor company.
     """
     title = t(HEADERS.get(kind, "review_header"), lang)
     number, company = str(payload.get("number", "")), str(payload.get("company", ""))
     summary = f"*{escape(number)}* · {escape(company)}"
-    blocks: list[dict[str, Any]] = [header(title), section(summary + "\n" + t("review_by", lang, user=requester))]
+    by = t("review_by", lang, user=requester)
+    blocks: list[dict[str, Any]] = [header(title), section(summary + "\n" + by if number or company else by)]
     if payload.get("resubmitted"):
         blocks.append(context(t("review_resubmitted", lang)))
     if payload.get("replaces"):
         blocks.append(context(t("review_replaces", lang)))
     lines = []
     for label_key, value, is_key in payload.get("fields", []):
-        shown = t(value, lang) if is_key else escape(str(value))
+        if is_key == "users":
+            shown = " → ".join(f"<@{user}>" for user in value if isinstance(user, str) and _USER.match(user))
+        else:
+            shown = t(value, lang) if is_key else escape(str(value))
         if shown:
             lines.append(f"*{t(label_key, lang)}:* {shown}")
     if lines:

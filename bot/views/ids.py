@@ -63,10 +63,15 @@ MARK_CHURNED = "churn_mark"
 PLAN_VIEW = "churn_plan"
 CHURNED_VIEW = "churn_mark"
 
+# Handover
+HANDOVER_VIEW = "handover"
+HANDOVER_SUCCESSOR = "handover_successor"  # the users_select of a deactivated rep's draft
+HANDOVER_DRAFT_BLOCK = "handover_draft_"  # + the handover id: the block holding that picker
+
 # Where a modal shows a refusal (not allowed, not found, out of date): errors must sit on an input
 # block. Modals not listed show it at their first input block.
 REFUSAL_FIELDS = {
     LEAD_VIEW: "company", DECISION_REASON_VIEW: REASON_BLOCK, FOLLOWUP_VIEW: "notes", GRADE_VIEW: "grade",
     SNOOZE_VIEW: "reason", ISSUE_VIEW: "description", ISSUE_RESOLVE_VIEW: "resolution", DEAL_COMMENT_VIEW: "comment",
-    PLAN_VIEW: "actions", CHURNED_VIEW: "reason",
+    PLAN_VIEW: "actions", CHURNED_VIEW: "reason", HANDOVER_VIEW: "reason",
 }

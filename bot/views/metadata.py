@@ -78,6 +78,19 @@ class AlertMeta(Meta):
     alert_id: RecordId
 
 
+UserId = Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,39}$")]
+CustomerNumber = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,58}$")]
+
+
+class HandoverMeta(Meta):
+    """The Handover modal: whose customers go to whom (checked again on submit), maybe only some."""
+
+    from_user: UserId
+    to_user: UserId
+    numbers: Annotated[tuple[CustomerNumber, ...], Field(max_length=50)] = ()
+    response_url: ResponseUrl | None = None
+
+
 ListName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 PageNumber = Annotated[StrictInt, Field(ge=0, le=100_000)]
 
@@ -121,6 +134,7 @@ VIEWS: dict[str, type[Meta]] = {
     ids.SNOOZE_VIEW: CustomerMeta, ids.ISSUE_VIEW: CustomerMeta, ids.DEAL_VIEW: DealMeta,
     ids.DECISION_REASON_VIEW: ReasonMeta, ids.DEAL_COMMENT_VIEW: DealCommentMeta,
     ids.ISSUE_RESOLVE_VIEW: IssueMeta, ids.PLAN_VIEW: AlertMeta, ids.CHURNED_VIEW: AlertMeta,
+    ids.HANDOVER_VIEW: HandoverMeta,
 }
 # Modals that are opened empty (their metadata may be blank).
 OPTIONAL = {ids.LEAD_VIEW, ids.FOLLOWUP_VIEW}
