@@ -51,6 +51,11 @@ COUNTED = [
      "1 missed next step ·", "{n} missed next steps ·"),
     ("churn_signal_line", {"signal": "Silence", "share": 50}, "points", "1 point (", "{n} points ("),
     ("export_ready", {"file": "x.xlsx"}, "count", "1 customer with", "{n} customers with"),
+    ("report_days", {}, "days", "1 day", "{n} days"),
+    ("report_satisfaction", {"average": "4.0"}, "count", "(1 score)", "({n} scores)"),
+    ("report_more_reps", {}, "count", "…and 1 more rep:", "…and {n} more reps:"),
+    ("report_more_lines", {}, "count", "…and 1 more line:", "…and {n} more lines:"),
+    ("chart_all", {}, "count", "1 team", "{n} teams"),
 ]
 
 
