@@ -698,6 +698,32 @@ def overdue_customers(*, session: Session, team_id: int, now: datetime) -> list[
     )
 
 
+def overdue_by_owner(*, session: Session, team_id: int, now: datetime) -> dict[str, int]:
+    """How many of a team's customers ``overdue_customers`` would list, per owner (counted in SQL)."""
+    rows = session.execute(
+        select(Customer.owner_id, func.count())
+        .where(*ACTIVE, Customer.team_id == team_id, Customer.next_due_at < now)
+        .group_by(Customer.owner_id))
+    return {owner: int(count) for owner, count in rows}
+
+
+def oldest_overdue(*, session: Session, team_id: int, now: datetime, limit: int) -> list[Customer]:
+    """The first ``limit`` of ``overdue_customers``: the longest overdue first."""
+    return list(session.scalars(
+        select(Customer).where(*ACTIVE, Customer.team_id == team_id, Customer.next_due_at < now)
+        .order_by(Customer.next_due_at, Customer.id).limit(limit)))
+
+
+def missed_steps_by_owner(*, session: Session, team_id: int, before: datetime) -> dict[str, int]:
+    """How many of a team's customers ``missed_next_steps`` would list, per owner (counted in SQL)."""
+    rows = session.execute(
+        select(Customer.owner_id, func.count())
+        .where(*ACTIVE, Customer.team_id == team_id, Customer.next_step_at.is_not(None),
+               Customer.next_step_at <= before)
+        .group_by(Customer.owner_id))
+    return {owner: int(count) for owner, count in rows}
+
+
 def due_reactivations(*, session: Session, now: datetime) -> list[tuple[DueItem, Customer]]:
     rows = session.execute(
         select(DueItem, Customer)

@@ -297,28 +297,26 @@ def _weekly_digest(runtime: Runtime, team: TeamConfig, week: Week) -> list[tuple
     team_id = runtime.team_ids[team.name]
     month_start = datetime.combine(now.astimezone(ZoneInfo(team.timezone)).date().replace(day=1), time(0, 0),
                                    ZoneInfo(team.timezone))
-    with runtime.db.read() as session:
+    with runtime.db.read() as session:  # counted in SQL: a team may have tens of thousands overdue
         logged = queries.followup_stats(session=session, team_id=team_id, since=week.start, until=week.end)
-        overdue = queries.overdue_customers(session=session, team_id=team_id, now=now)
-        missed = queries.missed_next_steps(session=session, before=now - timedelta(
-            hours=team.policy.deadlines.next_step_grace_hours), team_id=team_id)
+        overdue_by = queries.overdue_by_owner(session=session, team_id=team_id, now=now)
+        oldest = queries.oldest_overdue(session=session, team_id=team_id, now=now, limit=ATTENTION)
+        missed_by = queries.missed_steps_by_owner(session=session, team_id=team_id, before=now - timedelta(
+            hours=team.policy.deadlines.next_step_grace_hours))
         over = queries.followup_counts_since(session=session, team_id=team_id, grade="D", since=month_start,
                                              until=now)
     lang = _lang(runtime, team)
-    overdue_by = Counter(c.owner_id for c in overdue)
-    missed_by = Counter(c.owner_id for c in missed)
     over_by = Counter(c.owner_id for c, n in over if over_contacted("D", n, team.policy.alerts))
     reps = []
     for rep in [*team.reps, *[s for s in team.supervisors if s not in team.reps]]:
         count, late = logged.get(rep, (0, 0))
-        reps.append(RepWeek(user=rep, logged=count, late=late, overdue=overdue_by[rep], missed=missed_by[rep],
-                            over=over_by[rep]))
-    oldest = sorted(overdue, key=lambda c: (c.next_due_at or now, c.id))[:ATTENTION]
+        reps.append(RepWeek(user=rep, logged=count, late=late, overdue=overdue_by.get(rep, 0),
+                            missed=missed_by.get(rep, 0), over=over_by[rep]))
     named = [Overdue(number=c.number, company=c.company, owner=c.owner_id, since=_when(c.next_due_at or now, team, lang))
              for c in oldest]
     extra = [block for add in WEEKLY_SECTIONS for block in add(runtime, team, week, lang)]
     return weekly_digest(lang, team=team.name, day=week.start.date().isoformat(), reps=reps, overdue=named,
-                         overdue_total=len(overdue), extra=extra)
+                         overdue_total=sum(overdue_by.values()), extra=extra)
 
 
 # Due items -----------------------------------------------------------------------------------------
