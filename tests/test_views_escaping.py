@@ -23,11 +23,10 @@ from typing import Any
 import pytest
 
 import bot.views
+from bot.domain.paging import Page
 from bot.domain.policy import GradePolicy
 from bot.services.duelist import DueEntry, DueList
-from bot.services.home import Compliance, HomeSummary
-from bot.domain.paging import Page
-from bot.services.home import OverdueCustomer
+from bot.services.home import Compliance, HomeSummary, OverdueCustomer
 from bot.views import approvals, churn, deals, digest, duelist, followup, grades, home, issues, lead
 from bot.views.blocks import clip, escape
 from tests.fakeslack import validate_message_blocks, validate_view
