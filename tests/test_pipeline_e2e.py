@@ -205,6 +205,12 @@ def _from_post(post: Callable[[SlackDriver, Bot], Any], action: str, values: dic
     return opened
 
 
+def _handover(slack: SlackDriver, bot: Bot) -> Opened:
+    customer(bot)
+    view = slack.open_modal("/followup", "handover @U0REP1 @U0REP2", user=SUPERVISOR)
+    return view, {"reason": "Leaving the company", "effective": "2026-11-23"}, SUPERVISOR
+
+
 # Each modal: how to open it, and its id keys (an id key of a modal that may lack it is optional).
 MODALS: dict[str, tuple[Callable[[SlackDriver, Bot], Opened], tuple[str, ...], bool]] = {
     "reason": (_reason, ("request_id",), True),
@@ -225,6 +231,7 @@ MODALS: dict[str, tuple[Callable[[SlackDriver, Bot], Opened], tuple[str, ...], b
     "plan retention": (_from_post(_alert, "churn_plan", {"actions": "Visit", "date": "2026-12-25"}, REP),
                        ("alert_id",), True),
     "mark churned": (_from_post(_alert, "churn_mark", {"reason": "Moved to a competitor"}, REP), ("alert_id",), True),
+    "handover": (_handover, ("from_user", "to_user"), True),
 }
 
 

@@ -69,3 +69,26 @@ def test_a_rejected_lead_is_hidden_from_everyone(env: Env, book: dict[str, int],
     with pytest.raises(NotFound):
         customers.visible(env.runtime, env.actor(viewer), book[REP])
     assert customers.resolve(env.runtime, env.actor(viewer), env.customer(book[REP]).number) == []
+
+
+# Handover (DOMAIN §11): viewer → the owners whose customers they may hand over, to a member of the
+# owner's team. Only supervisors of the team and admins, and never more than they see.
+HANDS_OVER = {REP: set(), REP2: set(), REPW: set(), SUP: {REP, REP2, SUP}, SUPW: {REPW}, ADMIN: {REP, REP2, REPW, SUP}}
+SUCCESSOR = {REP: REP2, REP2: REP, SUP: REP, REPW: SUPW}
+
+
+@pytest.mark.parametrize("viewer", list(SEES))
+def test_who_may_hand_over_whose_customers(env: Env, book: dict[str, int], viewer: str) -> None:
+    from bot.errors import NotAuthorized
+    from bot.services import handover
+
+    allowed = set()
+    for owner in OWNERS:
+        try:
+            plan = handover.prepare(env.runtime, actor=env.actor(viewer), from_user=owner, to_user=SUCCESSOR[owner])
+        except NotAuthorized:
+            continue
+        assert [row.id for row in plan.rows] == [book[owner]]
+        allowed.add(owner)
+    assert allowed == HANDS_OVER[viewer]
+    assert allowed <= SEES[viewer]
