@@ -126,7 +126,7 @@ def transfer(*, session: Session, handover: Handover, to_user: str, approved_by:
         select(Customer.id, Customer.owner_id, literal(to_user), literal(handover.id), literal(approved_by),
                bindparam("approved_at", at, type_=OwnershipChange.__table__.c.approved_at.type),
                bindparam("effective_on", effective_on, type_=OwnershipChange.__table__.c.effective_on.type))
-        .where(*where)))
+        .where(*where).order_by(Customer.id)))
     moved_ids = select(OwnershipChange.customer_id).where(OwnershipChange.handover_id == handover.id)
     moved = session.scalar(select(func.count()).select_from(OwnershipChange)
                            .where(OwnershipChange.handover_id == handover.id)) or 0
