@@ -310,8 +310,7 @@ def run(database_url: str, scale: Scale, *, runs: int) -> list[str]:
 
     def figures_only() -> list[TeamFigures]:
         month, sections = reports.choose_month(runtime, admin, str(MONTH))
-        with db.read() as session:
-            return [reports.team_figures(runtime, s, month, session=session) for s in sections]
+        return reports.figures_for(runtime, sections, month)
 
     def whole_report() -> reports.Built:
         month, sections = reports.choose_month(runtime, admin, "")

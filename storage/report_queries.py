@@ -21,21 +21,23 @@ from bot.domain.reports import CUSTOMER_STATUSES, RANK, SAVED_OUTCOMES, Dims
 from storage.models import ChurnAlert, Customer, Deal, DueItem, FollowUp, Issue, SlackUserCache, StatusChange
 from storage.queries import LIVE
 
-DIMS = (Customer.owner_id, Customer.grade, Customer.industry, Customer.region)
+DIMS = (Customer.team_id, Customer.owner_id, Customer.grade, Customer.industry, Customer.region)
+# Every aggregate is keyed by team and breakdown: several teams are counted in one statement.
+Keyed = tuple[int, Dims]
 
 
 @dataclass(frozen=True)
 class ReportScope:
-    team_id: int
+    team_ids: tuple[int, ...]
     owner: str | None = None  # a rep's own figures: only the customers they own
 
     def clause(self) -> ColumnElement[bool]:
-        where = and_(Customer.team_id == self.team_id, LIVE)
+        where = and_(Customer.team_id.in_(self.team_ids), LIVE)
         return and_(where, Customer.owner_id == self.owner) if self.owner else where
 
 
-def _dims(row: Any, offset: int = 0) -> Dims:
-    return Dims(rep=row[offset], grade=row[offset + 1], industry=row[offset + 2], region=row[offset + 3])
+def _dims(row: Any) -> Keyed:
+    return row[0], Dims(rep=row[1], grade=row[2], industry=row[3], region=row[4])
 
 
 def _plus_hours(session: Session, column: Any, hours: int) -> Column[Any]:
@@ -51,15 +53,15 @@ def _rank() -> Column[Any]:
 
 
 def first_record(*, session: Session, scope: ReportScope) -> datetime | None:
-    """When the team's (or rep's) earliest live customer was acquired."""
+    """When the scope's earliest live customer was acquired."""
     return session.scalar(select(func.min(Customer.acquired_at)).where(scope.clause()))
 
 
-def new_customers(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Dims, datetime]]:
+def new_customers(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Keyed, datetime]]:
     """Customers acquired in [start, end), with their acquisition time (for the weekly chart)."""
     rows = session.execute(select(*DIMS, Customer.acquired_at).where(
         scope.clause(), Customer.acquired_at >= start, Customer.acquired_at < end))
-    return [(_dims(row), row[4]) for row in rows]
+    return [(_dims(row), row[5]) for row in rows]
 
 
 def _last_status(scope: ReportScope, instant: datetime) -> Any:
@@ -106,45 +108,46 @@ def _snapshot(scope: ReportScope, start: datetime, end: datetime, *columns: Any)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Counts of customers per (grade, status at start, status at end, furthest rank at start, at end)."""
+    """Counts of customers per (team, grade, status at start, status at end, furthest rank at start, at end)."""
 
-    rows: tuple[tuple[str | None, str | None, str | None, int | None, int | None, int], ...]
+    rows: tuple[tuple[int, str | None, str | None, str | None, int | None, int | None, int], ...]
 
 
 def snapshot(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> Snapshot:
-    inner = _snapshot(scope, start, end, Customer.grade.label("grade")).subquery()
-    keys = (inner.c.grade, inner.c.s0, inner.c.s1, inner.c.r0, inner.c.r1)
+    inner = _snapshot(scope, start, end, Customer.team_id.label("team_id"), Customer.grade.label("grade")).subquery()
+    keys = (inner.c.team_id, inner.c.grade, inner.c.s0, inner.c.s1, inner.c.r0, inner.c.r1)
     rows = session.execute(select(*keys, func.count()).group_by(*keys))
-    return Snapshot(tuple((g, s0, s1, r0, r1, int(n)) for g, s0, s1, r0, r1, n in rows))
+    return Snapshot(tuple((team, g, s0, s1, r0, r1, int(n)) for team, g, s0, s1, r0, r1, n in rows))
 
 
-def churn(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Dims, int, int]]:
+def churn(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: customers won or maintaining at start, and how many of them churned at end."""
     inner = _snapshot(scope, start, end, *DIMS).subquery()
-    keys = (inner.c.owner_id, inner.c.grade, inner.c.industry, inner.c.region)
+    keys = (inner.c.team_id, inner.c.owner_id, inner.c.grade, inner.c.industry, inner.c.region)
     rows = session.execute(
         select(*keys, func.count(), func.sum(case((inner.c.s1 == "churned", 1), else_=0)))
         .where(inner.c.s0.in_(CUSTOMER_STATUSES)).group_by(*keys))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
-def churn_steps(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[datetime]:
-    """When customers of the scope moved to churned in [start, end)."""
-    return list(session.scalars(
-        select(StatusChange.changed_at).join(Customer, Customer.id == StatusChange.customer_id)
+def churn_steps(*, session: Session, scope: ReportScope, start: datetime,
+                end: datetime) -> list[tuple[int, datetime]]:
+    """When customers of the scope moved to churned in [start, end), by team."""
+    return list(session.execute(  # type: ignore[arg-type]
+        select(Customer.team_id, StatusChange.changed_at).join(Customer, Customer.id == StatusChange.customer_id)
         .where(scope.clause(), StatusChange.to_status == "churned", StatusChange.changed_at >= start,
                StatusChange.changed_at < end)))
 
 
-def deals_won(*, session: Session, scope: ReportScope, first: date, last: date) -> list[tuple[Dims, Decimal | None, int]]:
+def deals_won(*, session: Session, scope: ReportScope, first: date, last: date) -> list[tuple[Keyed, Decimal | None, int]]:
     """Won deals signed from ``first`` to ``last`` (dates): amount and deal cycle."""
     rows = session.execute(
         select(*DIMS, Deal.amount, Deal.deal_cycle_days).join(Customer, Customer.id == Deal.customer_id)
         .where(scope.clause(), Deal.outcome == "won", Deal.closed_on >= first, Deal.closed_on <= last))
-    return [(_dims(row), row[4], int(row[5])) for row in rows]
+    return [(_dims(row), row[5], int(row[6])) for row in rows]
 
 
-def repurchases(*, session: Session, scope: ReportScope, first: date, last: date) -> list[tuple[Dims, int, int]]:
+def repurchases(*, session: Session, scope: ReportScope, first: date, last: date) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: customers with a won deal signed before ``first``, and how many signed another
     won deal from ``first`` to ``last``."""
     earlier = aliased(Deal)
@@ -156,21 +159,21 @@ def repurchases(*, session: Session, scope: ReportScope, first: date, last: date
         .where(scope.clause(), exists().where(earlier.customer_id == Customer.id, earlier.outcome == "won",
                                               earlier.closed_on < first))
         .group_by(*DIMS))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
-def warnings_closed(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Dims, int, int]]:
+def warnings_closed(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: churn warnings closed in [start, end), and how many ended retained or repurchase."""
     rows = session.execute(
         select(*DIMS, func.count(), func.sum(case((ChurnAlert.outcome.in_(SAVED_OUTCOMES), 1), else_=0)))
         .join(Customer, Customer.id == ChurnAlert.customer_id)
         .where(scope.clause(), ChurnAlert.closed_at >= start, ChurnAlert.closed_at < end)
         .group_by(*DIMS))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
 def on_time(*, session: Session, scope: ReportScope, start: datetime, end: datetime,
-            grace_hours: int) -> list[tuple[Dims, int, int]]:
+            grace_hours: int) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: next steps and due items due in [start, end), and how many were met on time
     (a follow-up of the customer after the plan, by the due time plus the grace; or the item closed by then)."""
     contact = aliased(FollowUp)
@@ -194,25 +197,26 @@ def on_time(*, session: Session, scope: ReportScope, start: datetime, end: datet
     )
     both = steps.union_all(items).subquery()
     rows = session.execute(
-        select(both.c.owner_id, both.c.grade, both.c.industry, both.c.region, func.sum(both.c.n), func.sum(both.c.met))
-        .group_by(both.c.owner_id, both.c.grade, both.c.industry, both.c.region))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+        select(both.c.team_id, both.c.owner_id, both.c.grade, both.c.industry, both.c.region, func.sum(both.c.n),
+               func.sum(both.c.met))
+        .group_by(both.c.team_id, both.c.owner_id, both.c.grade, both.c.industry, both.c.region))
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
-def logging(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Dims, int, int]]:
+def logging(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Keyed, int, int]]:
     """Per (author, grade, industry, region): follow-ups that happened in [start, end), and how many
     were logged within 24 h (not late). A rep's own figures count only what they logged."""
     where = [scope.clause(), FollowUp.occurred_at >= start, FollowUp.occurred_at < end]
     if scope.owner:
         where.append(FollowUp.author_id == scope.owner)
-    keys = (FollowUp.author_id, Customer.grade, Customer.industry, Customer.region)
+    keys = (Customer.team_id, FollowUp.author_id, Customer.grade, Customer.industry, Customer.region)
     rows = session.execute(
         select(*keys, func.count(), func.sum(case((FollowUp.late.is_(True), 0), else_=1)))
         .join(Customer, Customer.id == FollowUp.customer_id).where(*where).group_by(*keys))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
-def satisfaction(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Dims, int, int]]:
+def satisfaction(*, session: Session, scope: ReportScope, start: datetime, end: datetime) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: the sum and number of satisfaction scores on follow-ups that happened in
     [start, end) and on issues resolved in it."""
     scores = (
@@ -224,13 +228,13 @@ def satisfaction(*, session: Session, scope: ReportScope, start: datetime, end: 
             .where(scope.clause(), Issue.resolved_at >= start, Issue.resolved_at < end, Issue.satisfaction.is_not(None)))
         .subquery()
     )
-    keys = (scores.c.owner_id, scores.c.grade, scores.c.industry, scores.c.region)
+    keys = (scores.c.team_id, scores.c.owner_id, scores.c.grade, scores.c.industry, scores.c.region)
     rows = session.execute(select(*keys, func.sum(scores.c.score), func.count()).group_by(*keys))
-    return [(_dims(row), int(row[4] or 0), int(row[5])) for row in rows]
+    return [(_dims(row), int(row[5] or 0), int(row[6])) for row in rows]
 
 
 def issue_timeliness(*, session: Session, scope: ReportScope, start: datetime,
-                     end: datetime) -> list[tuple[Dims, int, int]]:
+                     end: datetime) -> list[tuple[Keyed, int, int]]:
     """Per breakdown: issues whose deadline is in [start, end), and how many were answered by it."""
     answer = case((Issue.deadline_kind == "solution", Issue.resolved_at),
                   else_=func.coalesce(Issue.responded_at, Issue.resolved_at))
@@ -238,7 +242,7 @@ def issue_timeliness(*, session: Session, scope: ReportScope, start: datetime,
     rows = session.execute(
         select(*DIMS, func.count(), func.sum(in_time)).join(Customer, Customer.id == Issue.customer_id)
         .where(scope.clause(), Issue.deadline_at >= start, Issue.deadline_at < end).group_by(*DIMS))
-    return [(_dims(row), int(row[4]), int(row[5] or 0)) for row in rows]
+    return [(_dims(row), int(row[5]), int(row[6] or 0)) for row in rows]
 
 
 def real_names(*, session: Session, user_ids: list[str]) -> dict[str, str]:

@@ -66,7 +66,7 @@ def sections_for(runtime: Runtime, actor: Actor) -> list[Section]:
 
 
 def _scope(runtime: Runtime, section: Section) -> ReportScope:
-    return ReportScope(team_id=runtime.team_ids[section.team.name], owner=section.rep)
+    return ReportScope(team_ids=(runtime.team_ids[section.team.name],), owner=section.rep)
 
 
 def choose_month(runtime: Runtime, actor: Actor, text: str) -> tuple[Month, list[Section]]:
@@ -100,53 +100,88 @@ def choose_month(runtime: Runtime, actor: Actor, text: str) -> tuple[Month, list
 
 def team_figures(runtime: Runtime, section: Section, month: Month, *, session: Session | None = None) -> TeamFigures:
     """Every figure of one section's month, counted in the database."""
+    return figures_for(runtime, [section], month, session=session)[0]
+
+
+def figures_for(runtime: Runtime, sections: list[Section], month: Month, *,
+                session: Session | None = None) -> list[TeamFigures]:
+    """Every figure of each section's month. Teams that share a time zone and a grace are counted
+    together, one statement per figure grouped by team (an admin's ten teams cost what one does);
+    a rep's own figures are counted on their own."""
     if session is None:
         with runtime.db.read() as own:
-            return team_figures(runtime, section, month, session=own)
-    team = section.team
+            return figures_for(runtime, sections, month, session=own)
+    groups: dict[tuple[str, int, str | None], list[int]] = {}
+    for index, section in enumerate(sections):
+        key = (section.team.timezone, section.team.policy.deadlines.next_step_grace_hours, section.rep)
+        groups.setdefault(key, []).append(index)
+    found: dict[int, TeamFigures] = {}
+    for members in groups.values():
+        counted = _count(runtime, session, [sections[i] for i in members], month)
+        found |= dict(zip(members, counted, strict=True))
+    return [found[i] for i in range(len(sections))]
+
+
+def _count(runtime: Runtime, session: Session, sections: list[Section], month: Month) -> list[TeamFigures]:
+    """The figures of sections that share a time zone, a grace and an owner (None: whole teams)."""
+    team = sections[0].team
     now = runtime.now()
     start, month_end = figures.month_bounds(month, team.timezone)
     end = min(month_end, now)
     partial = end < month_end
-    scope = _scope(runtime, section)
-    new_rows = rq.new_customers(session=session, scope=scope, start=start, end=end)
-    snap = rq.snapshot(session=session, scope=scope, start=start, end=end)
-    by_status: Counter[str] = Counter()
-    by_grade: Counter[str | None] = Counter()
-    ranks: Counter[tuple[int | None, int | None]] = Counter()
-    for grade, _s0, s1, r0, r1, n in snap.rows:
-        if s1 is not None:
-            by_status[s1] += n
-            if s1 != "churned":
-                by_grade[grade] += n
-        ranks[(r0, r1)] += n
-    deals: dict[Dims, DealsWon] = {}
-    for dims, amount, cycle in rq.deals_won(session=session, scope=scope, first=month.first_day,
-                                            last=min(month.last_day, end.astimezone(team.zone).date())):
-        deals[dims] = deals.get(dims, figures.NO_DEALS) + DealsWon(1, amount or Decimal(0), int(amount is not None), (cycle,))
-    grace = team.policy.deadlines.next_step_grace_hours
-
-    def rates(rows: list[tuple[Dims, int, int]]) -> dict[Dims, Rate]:
-        return {dims: Rate(part, whole) for dims, whole, part in rows}
-
+    ids = [runtime.team_ids[s.team.name] for s in sections]
+    scope = ReportScope(team_ids=tuple(ids), owner=sections[0].rep)
     window: dict[str, Any] = {"session": session, "scope": scope, "start": start, "end": end}
-    logging = rates(rq.logging(**window))
-    reps = {d.rep for d in logging} | {d.rep for d, _ in new_rows}
-    report = TeamFigures(
-        team=team.name, tz=team.timezone, month=month, start=start, end=end, partial=partial, rep=section.rep,
-        new=dict(Counter(dims for dims, _ in new_rows)),
-        new_by_week=figures.by_week((at for _, at in new_rows), (start, month_end)),
-        churned_by_week=figures.by_week(rq.churn_steps(**window), (start, month_end)),
-        by_status=dict(by_status), by_grade=dict(by_grade), funnel=figures.funnel_from_ranks(ranks),
-        deals=deals, churn=rates(rq.churn(**window)), saved=rates(rq.warnings_closed(**window)),
-        repurchase=rates(rq.repurchases(session=session, scope=scope, first=month.first_day, last=month.last_day)),
-        on_time=rates(rq.on_time(**window, grace_hours=grace)), logging=logging,
-        issues=rates(rq.issue_timeliness(**window)),
-        satisfaction={dims: Average(Decimal(total), count)
-                      for dims, total, count in rq.satisfaction(**window)},
-    )
-    names = rq.real_names(session=session, user_ids=sorted(reps | set(report.reps())))
-    return TeamFigures(**{**report.__dict__, "names": names})
+
+    def by_team(rows: list[Any]) -> dict[int, list[Any]]:
+        split: dict[int, list[Any]] = {team_id: [] for team_id in ids}
+        for (team_id, dims), *rest in rows:
+            split[team_id].append((dims, *rest))
+        return split
+
+    def rates(rows: list[Any]) -> dict[int, dict[Dims, Rate]]:
+        return {team_id: {dims: Rate(part, whole) for dims, whole, part in found}
+                for team_id, found in by_team(rows).items()}
+
+    new_rows = by_team(rq.new_customers(**window))
+    by_status: dict[int, Counter[str]] = {i: Counter() for i in ids}
+    by_grade: dict[int, Counter[str | None]] = {i: Counter() for i in ids}
+    ranks: dict[int, Counter[tuple[int | None, int | None]]] = {i: Counter() for i in ids}
+    for team_id, grade, _s0, s1, r0, r1, n in rq.snapshot(**window).rows:
+        if s1 is not None:
+            by_status[team_id][s1] += n
+            if s1 != "churned":
+                by_grade[team_id][grade] += n
+        ranks[team_id][(r0, r1)] += n
+    deals: dict[int, dict[Dims, DealsWon]] = {i: {} for i in ids}
+    last = min(month.last_day, end.astimezone(team.zone).date())
+    for (team_id, dims), amount, cycle in rq.deals_won(session=session, scope=scope, first=month.first_day, last=last):
+        one = DealsWon(1, amount if amount is not None else Decimal(0), int(amount is not None), (cycle,))
+        deals[team_id][dims] = deals[team_id].get(dims, figures.NO_DEALS) + one
+    churned: dict[int, list[datetime]] = {i: [] for i in ids}
+    for team_id, at in rq.churn_steps(**window):
+        churned[team_id].append(at)
+    churn, saved = rates(rq.churn(**window)), rates(rq.warnings_closed(**window))
+    repurchase = rates(rq.repurchases(session=session, scope=scope, first=month.first_day, last=month.last_day))
+    on_time = rates(rq.on_time(**window, grace_hours=team.policy.deadlines.next_step_grace_hours))
+    logging, issues = rates(rq.logging(**window)), rates(rq.issue_timeliness(**window))
+    satisfaction = {team_id: {dims: Average(Decimal(total), count) for dims, total, count in found}
+                    for team_id, found in by_team(rq.satisfaction(**window)).items()}
+    counted = []
+    for section, team_id in zip(sections, ids, strict=True):
+        report = TeamFigures(
+            team=section.team.name, tz=section.team.timezone, month=month, start=start, end=end, partial=partial,
+            rep=section.rep, new=dict(Counter(dims for dims, _ in new_rows[team_id])),
+            new_by_week=figures.by_week((at for _, at in new_rows[team_id]), (start, month_end)),
+            churned_by_week=figures.by_week(churned[team_id], (start, month_end)),
+            by_status=dict(by_status[team_id]), by_grade=dict(by_grade[team_id]),
+            funnel=figures.funnel_from_ranks(ranks[team_id]), deals=deals[team_id], churn=churn[team_id],
+            saved=saved[team_id], repurchase=repurchase[team_id], on_time=on_time[team_id],
+            logging=logging[team_id], issues=issues[team_id], satisfaction=satisfaction[team_id],
+        )
+        names = rq.real_names(session=session, user_ids=report.reps())
+        counted.append(TeamFigures(**{**report.__dict__, "names": names}))
+    return counted
 
 
 @dataclass(frozen=True)
@@ -158,8 +193,7 @@ class Built:
 
 def build(runtime: Runtime, actor: Actor, month: Month, sections: list[Section], lang: Lang) -> Built:
     """The report of ``month`` for these sections: Block Kit messages and PNG charts."""
-    with runtime.db.read() as session:
-        teams = [team_figures(runtime, section, month, session=session) for section in sections]
+    teams = figures_for(runtime, sections, month)
     return Built(month=month, messages=report_messages(lang, teams), charts=report_charts(lang, teams))
 
 
