@@ -67,7 +67,7 @@ def enrich(db: Database, *, seed: int = 2026) -> dict[str, int]:
         customers = [(cid, status, (created if isinstance(created, datetime) else
                                     datetime.fromisoformat(str(created))).replace(tzinfo=UTC).timestamp())
                      for cid, status, created in conn.execute(text(
-                         "SELECT id, status, created_at FROM customers WHERE registration != 'rejected'"))]
+                         "SELECT id, status, created_at FROM customers WHERE registration != 'rejected' ORDER BY id"))]
     history: list[tuple[Any, ...]] = []
     deals: list[tuple[Any, ...]] = []
     for cid, status, created in customers:
