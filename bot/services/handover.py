@@ -491,3 +491,36 @@ def customers_needing_new_owner(runtime: Runtime, *, team_ids: Sequence[int] | N
         rows = hq.customers_of_deactivated(session=session, team_ids=team_ids)
     return [NeedsOwner(customer_id=r.customer_id, number=r.number, company=r.company, team_id=r.team_id,
                        owner=r.owner, grade=r.grade, status=r.status, draft_id=r.draft_id) for r in rows]
+
+
+# Ready for the hooks of the weekly digest and the supervisor Home (wired by the composition of
+# ``bot.services.duties.WEEKLY_SECTIONS`` and ``bot.services.home.SUPERVISOR_SECTIONS``).
+
+
+def weekly_digest_section(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[dict[str, Any]]:
+    """The team's handed-over customers not yet contacted by their successor (the four weeks)."""
+    from bot.views.blocks import section
+    from bot.views.handover import awaiting_contact_lines
+    from bot.views.lists import packed_sections
+
+    rows = handed_over_awaiting_contact(runtime, now=week.now, team_ids=[runtime.team_ids[team.name]])
+    if not rows:
+        return []
+    return [section(t("handover_awaiting_title", lang, count=len(rows))),
+            *packed_sections(awaiting_contact_lines(lang, rows, limit=len(rows)))]
+
+
+def home_needs_owner_section(runtime: Runtime, actor: Actor, lang: str, page: int) -> Any:
+    """"Needs a new owner" on a supervisor's (or an admin's) Home, one page of it; None when empty."""
+    from bot.domain.paging import Page
+    from bot.services.home import PAGE_ITEMS, HomeSection
+    from bot.views.handover import needs_owner_lines
+
+    team_ids = None if actor.is_admin else [runtime.team_ids[name] for name in actor.supervises]
+    rows = customers_needing_new_owner(runtime, team_ids=team_ids)
+    if not rows:
+        return None
+    shown = Page.of(page, size=PAGE_ITEMS, total=len(rows))
+    return HomeSection(name="needs_owner", title=t("handover_needs_owner_title", lang, count=len(rows)),
+                       lines=needs_owner_lines(lang, rows[shown.offset:shown.offset + PAGE_ITEMS],
+                                               limit=PAGE_ITEMS), page=shown)

@@ -194,3 +194,18 @@ def test_reactivation_cancels_an_undecided_draft(env: Env, three: list[int]) -> 
 def test_nobody_to_hand_over_gets_no_draft(env: Env) -> None:
     assert deactivate(env, REP) == () and env.count(Handover) == 0
     assert handover.user_changed(env.runtime, user={"id": STRANGER, "deleted": True}, now=env.now) == ()
+
+
+def test_sections_ready_for_the_digest_and_the_home(env: Env, three: list[int]) -> None:
+    from types import SimpleNamespace
+
+    team = env.runtime.config.team("East China")
+    assert handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en") == []
+    decisions.decide(env.runtime, actor_id=SUP, request_id=ask(env), decision="approved", reason=None)
+    blocks = handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en")
+    assert "not contacted yet by the successor:* 3" in str(blocks) and "CL2026003" in str(blocks)
+    assert handover.home_needs_owner_section(env.runtime, env.actor(SUP), "en", 0) is None
+    deactivate(env, REP2)
+    found = handover.home_needs_owner_section(env.runtime, env.actor(SUP), "en", 0)
+    assert found.title == "*Needs a new owner:* 4" and len(found.lines) == 4
+    assert handover.home_needs_owner_section(env.runtime, env.actor(SUPW), "en", 0) is None
