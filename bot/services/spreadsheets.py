@@ -27,8 +27,10 @@ mode, or csv, page by page of customers.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import functools
+import gc
 import io
 import itertools
 import pickle
@@ -52,7 +54,7 @@ from bot.domain.cadence import CustomerFacts, next_due
 from bot.domain.followups import STAGES, STATUSES, fold, search_text, status_after
 from bot.domain.leads import industry_code, normalize_company_name, number_parts
 from bot.runtime import Runtime
-from storage import queries
+from storage import bulk, queries
 from storage.models import AuditEntry, Contact, Customer, FollowUp, StatusChange
 from storage.queries import CustomerScope
 
@@ -129,21 +131,30 @@ def _csv_rows(path: Path) -> Iterator[Row]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[Row]:
-    from openpyxl import load_workbook
+    """The rows of the first worksheet with a header, streamed by python-calamine-plus (calamine,
+    Rust): row by row from the compressed file, so memory stays flat as the file grows, and about
+    ten times faster than openpyxl's read-only mode. Values as openpyxl hands them over: text, int
+    or float, bool, Excel date cells as ``date``/``datetime`` (1900 or 1904 calendar), ``time``,
+    ``timedelta``; formulas as their saved result; error cells as their text (``#N/A``); an empty
+    cell is ``""``. Rows and columns start at A1, blank rows included, so row numbers and column
+    letters are the ones the spreadsheet shows."""
+    from python_calamine_plus import CalamineError, CalamineWorkbook, SheetTypeEnum
 
-    book = load_workbook(path, read_only=True, data_only=True)
     try:
-        for sheet_ in book.worksheets:
-            sheet_.reset_dimensions()  # some writers store wrong dimensions: read what is there
-            rows = enumerate(sheet_.iter_rows(values_only=True), start=1)
-            first = [(n, tuple(cells)) for n, cells in _take(rows, sheet.HEADER_SEARCH_ROWS)]
+        book = CalamineWorkbook.from_path(str(path))
+    except CalamineError as error:
+        raise ImportRefused([f"{path.name}: not an .xlsx file this can read ({error})"]) from None
+    with book:
+        for index, meta in enumerate(book.sheets_metadata):
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            rows = enumerate(book.stream_sheet_by_index(index), start=1)
+            first = list(_take(rows, sheet.HEADER_SEARCH_ROWS))
             if sheet.find_header(first) is None:
                 continue
             yield from first
-            yield from rows  # values_only rows are tuples already
+            yield from rows
             return
-    finally:
-        book.close()
 
 
 def _take(rows: Iterator[tuple[int, Any]], count: int) -> Iterator[tuple[int, Any]]:
@@ -233,9 +244,11 @@ class RowReader:
         self._date_index = fields.get("date")
         self._followups = header.layout == "followups"
         self._date_memos: dict[tuple[str, int | None], dict[Any, Any]] = {}
-        self._instants: dict[sheet.CellDate, tuple[datetime, int]] = {}
+        # Per year of the rows before ("3月3日" takes it), the date cells read (RowReader._occurrence).
+        self._occurrences: dict[int | None, dict[Any, Any]] = {}
         self.keys = tuple(dict.fromkeys([*(t[0] for t in self._text), *(["date"] if "date" in fields else []),
                                          *(w[0] for w in self._words), *(d[0] for d in self._dates)]))
+        self._pad = (None,) * (max(fields.values()) + 1)  # a short row (csv) is padded to every column read
 
     def where(self, row: int, key: str) -> str:
         index = self.header.fields[key]
@@ -266,24 +279,38 @@ class RowReader:
         memo = self._date_memos.get((key, year))
         if memo is None:
             memo = self._date_memos[(key, year)] = {}
-        return self._parse(memo, lambda value: sheet.parse_date(value, year=year), raw)
+        try:
+            found = memo.get(raw, _MISSING)
+        except TypeError:
+            found = _MISSING
+        if found is _MISSING:
+            found = self._parse(memo, functools.partial(sheet.parse_date, year=year), raw)
+        return found
 
-    def read(self, row: int, cells: tuple[Any, ...]) -> Parsed | None:
-        width = len(cells)
+    def read(self, row: int, cells: Sequence[Any]) -> Parsed | None:
+        pad = self._pad
+        if len(cells) < len(pad):
+            cells = (*cells, *pad[len(cells):])
         problems: list[str] = []
         values: dict[str, Any] = {}
         text_of = sheet.text_of
         for key, index, limit, shared in self._text:
-            raw = cells[index] if index < width else None
+            raw = cells[index]
             text: Any
-            if shared is None:
+            if raw.__class__ is not str:
                 text = text_of(raw)
-            else:  # one copy of a value many rows repeat
-                text = shared.get(raw, _MISSING) if raw.__class__ is str else _MISSING
+            elif shared is not None:  # one copy of a value many rows repeat
+                text = shared.get(raw, _MISSING)
                 if text is _MISSING:
                     text = text_of(raw)
-                    if raw.__class__ is str and len(shared) < MEMO_SIZE:
+                    if len(shared) < MEMO_SIZE:
                         shared[raw] = text
+            elif "\r" in raw:
+                text = text_of(raw)
+            else:  # text_of's common case, inline
+                text = raw.strip() or None
+                if text is not None and text[0] == "'" and len(text) > 1 and text[1] in _FORMULA_FIRST:
+                    text = text[1:]
             values[key] = text
             if limit and text and len(text) > limit:
                 problems.append(f"{self.where(row, key)}: longer than {limit} characters")
@@ -291,32 +318,45 @@ class RowReader:
         instant = None
         minute = 0
         if self._date_index is not None:
-            found = self._date("date", cells[self._date_index] if self._date_index < width else None)
-            if isinstance(found, sheet.BadValue):
-                problems.append(f"{self.where(row, 'date')}: {found}")
+            raw = cells[self._date_index]
+            known: Any = None
+            if raw is not None and raw != "":
+                memo = self._occurrences.get(self.year)
+                if memo is None:
+                    memo = self._occurrences[self.year] = {}
+                try:
+                    known = memo.get(raw, _MISSING)
+                except TypeError:  # an unhashable cell: never the case with calamine or csv
+                    known = self._occurrence(raw)
+                if known is _MISSING:
+                    known = self._occurrence(raw)
+                    if len(memo) < MEMO_SIZE:
+                        memo[raw] = known
+            if known.__class__ is tuple:
+                occurred, instant, minute = known
+                values["date"] = occurred
+                self.year = occurred.day.year
+            elif known is None:
+                values["date"] = None
             else:
-                occurred = values["date"] = found
-                if occurred is not None:
-                    self.year = occurred.day.year
-                    known = self._instants.get(occurred)
-                    if known is None:
-                        at = self.instant(occurred.combine(DEFAULT_TIME))
-                        known = (at, int(at.timestamp()) // 60)
-                        if len(self._instants) < MEMO_SIZE:
-                            self._instants[occurred] = known
-                    instant, minute = known
+                problems.append(f"{self.where(row, 'date')}: {known}")
         for key, index, parse, memo in self._words:
-            raw = cells[index] if index < width else None
+            raw = cells[index]
             if raw is None or raw == "":
                 values[key] = [] if key == "tags" else None
                 continue
-            found = self._parse(memo, parse, raw)
+            try:
+                found = memo.get(raw, _MISSING)
+            except TypeError:  # an unhashable cell: never the case with calamine or csv
+                found = _MISSING
+            if found is _MISSING:
+                found = self._parse(memo, parse, raw)
             if isinstance(found, sheet.BadValue):
                 problems.append(f"{self.where(row, key)}: {found}")
             else:
                 values[key] = found
         for key, index in self._dates:
-            found = self._date(key, cells[index] if index < width else None)
+            found = self._date(key, cells[index])
             if isinstance(found, sheet.BadValue):
                 problems.append(f"{self.where(row, key)}: {found}")
             else:
@@ -340,6 +380,18 @@ class RowReader:
 
     def instant(self, local: datetime) -> datetime:
         return local.replace(tzinfo=self.zone).astimezone(UTC)
+
+    def _occurrence(self, raw: Any) -> Any:
+        """A follow-up's date cell read: (CellDate, the UTC instant, whole minutes since the epoch),
+        None for an empty cell, or the BadValue saying what is wrong."""
+        try:
+            found = sheet.parse_date(raw, year=self.year)
+        except sheet.BadValue as bad:
+            return bad
+        if found is None:
+            return None
+        at = self.instant(found.combine(DEFAULT_TIME))
+        return found, at, int(at.timestamp()) // 60
 
 
 _MISSING = object()
@@ -492,6 +544,26 @@ def import_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | 
     now = runtime.now()
     if owner is not None and owner not in (*team.supervisors, *team.reps):
         raise ImportRefused([f"--owner {owner}: not a member of team {team.name}"])
+    with _collector_paused():
+        return _import(runtime, path, team=team, owner=owner, dry_run=dry_run, progress=progress, now=now)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is imported: an import makes millions of tuples,
+    lists and dicts and no cycles, and each collection would walk every customer of the file kept
+    so far (10% of a 100,000-row import's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None, dry_run: bool,
+            progress: Progress | None, now: datetime) -> ImportResult:
     plan = check_file(runtime, path, team=team, owner=owner, now=now, progress=progress)
     with plan.spill:
         if plan.problems:
@@ -521,7 +593,9 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     count = 0
     spill = Spill()
     last_company, last_key = None, None
-    last_number, last_lower = None, None
+    last_number, last_lower, last_name_key = None, None, None
+    last_index: int | None = None  # the previous row's customer, when finding it raised nothing
+    spilled: list[tuple[Any, ...]] = []
     kept = [(slot, key) for slot, key in enumerate(CUSTOMER_KEYS) if key in reader.keys]
     contact_keys = [(position, key) for position, key in enumerate(("contact_title", "phone", "email"))
                     if key in reader.keys]
@@ -545,37 +619,26 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
         name_key = last_key
         if not customer_number and not name_key:
             continue  # reported: the company is missing
-        if customer_number != last_number:
-            last_number, last_lower = customer_number, customer_number.lower() if customer_number else None
-        index = by_number.get(last_lower or "") if customer_number else None
-        if index is None and name_key:
-            index = by_name.get(name_key)
-        if index is None:
-            index = len(groups)
-            groups.append(Group(first_row=number))
+        if customer_number == last_number and name_key == last_name_key and last_index is not None:
+            index = last_index  # the same customer as the row before, which raised nothing: the same answer
+        else:
+            last_number, last_name_key = customer_number, name_key
+            last_lower = customer_number.lower() if customer_number else None
+            before = len(problems)
+            index = _resolve_group(number, values, customer_number, last_lower, name_key, groups=groups,
+                                   by_number=by_number, by_name=by_name, reader=reader, problems=problems)
+            last_index = index if len(problems) == before and not register else None
         group = groups[index]
-        if customer_number:
-            if group.number and group.number.lower() != last_lower:
-                problems.append(f"{reader.where(number, 'number')}: {values.get('company')} is {group.number} in "
-                                f"row {group.number_row}, not {customer_number}")
-            elif not group.number:
-                group.number, group.number_row = customer_number, number
-                by_number[last_lower or ""] = index
-        if name_key:
-            other = by_name.setdefault(name_key, index)
-            if other != index:
-                problems.append(f"{reader.where(number, 'company')}: the same company as row "
-                                f"{groups[other].first_row}, under another customer number")
-            group.name_key = group.name_key or name_key
         if register and group.rows:
             where = reader.where(number, "number" if customer_number else "company")
             problems.append(f"{where}: the same customer as row {group.first_row}")
         group.rows += 1
-        order = _order(parsed)
+        occurred = parsed.occurred
+        order = UNDATED | number if occurred is None else parsed.minute << ROW_BITS | number  # _order, inline
         slots, orders = group.slots, group.orders
-        for slot, key in kept:  # Group.keep, inline: the columns the file has
+        for slot, key in kept:  # Group.keep, inline: the columns the file has (a bad cell's is missing)
             value = values.get(key)
-            if value is None or value == "" or value == []:
+            if not value and (value is None or value == "" or value == []):
                 continue
             if order >= orders[slot]:
                 orders[slot], slots[slot] = order, value
@@ -592,9 +655,8 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             if contact is None:
                 contact = group.contacts[contact_name] = [None, None, None]
             for position, key in contact_keys:
-                if values.get(key):
+                if values[key]:
                     contact[position] = values[key]
-        occurred = parsed.occurred
         if occurred is not None and parsed.has_followup:
             group.orders_.append(order)  # Group.add_row, inline
             group.statuses_.append(STATUS_CODE[values.get("status")])
@@ -604,10 +666,14 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             if group.last_at is None or occurred > group.last_at:
                 group.last_at = occurred
             if not problems:  # a file with problems is not written: no need to keep its rows
-                spill.add((index, number, occurred, values.get("method") or "other", values.get("stage"),
-                           values.get("content"), values.get("feedback"), values.get("next_step"),
-                           values.get("next_step_date"), values.get("status"), values.get("satisfaction"),
-                           values.get("notes"), values.get("owner")))
+                spilled.append((index, number, occurred, values.get("method") or "other", values.get("stage"),
+                                values.get("content"), values.get("feedback"), values.get("next_step"),
+                                values.get("next_step_date"), values.get("status"), values.get("satisfaction"),
+                                values.get("notes"), owner_written))
+                if len(spilled) >= Spill.BATCH:
+                    spill.extend(spilled)
+                    spilled = []
+    spill.extend(spilled)
     if progress:
         progress(count % 1000)
     owners = _match_owners(runtime, team, groups, owner_rows, header, reader, owner=owner, now=now,
@@ -622,6 +688,34 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                 problems=sorted(set(problems), key=_row_of), spill=spill, rows=count)
 
 
+def _resolve_group(row: int, values: dict[str, Any], customer_number: str | None, lower: str | None,
+                   name_key: str | None, *, groups: list[Group], by_number: dict[str, int], by_name: dict[str, int],
+                   reader: RowReader, problems: list[str]) -> int:
+    """The file's customer a row belongs to (same number, else same normalised company), made when new;
+    a number or a company that contradicts an earlier row is a problem."""
+    index = by_number.get(lower or "") if customer_number else None
+    if index is None and name_key:
+        index = by_name.get(name_key)
+    if index is None:
+        index = len(groups)
+        groups.append(Group(first_row=row))
+    group = groups[index]
+    if customer_number:
+        if group.number and group.number.lower() != lower:
+            problems.append(f"{reader.where(row, 'number')}: {values.get('company')} is {group.number} in "
+                            f"row {group.number_row}, not {customer_number}")
+        elif not group.number:
+            group.number, group.number_row = customer_number, row
+            by_number[lower or ""] = index
+    if name_key:
+        other = by_name.setdefault(name_key, index)
+        if other != index:
+            problems.append(f"{reader.where(row, 'company')}: the same company as row "
+                            f"{groups[other].first_row}, under another customer number")
+        group.name_key = group.name_key or name_key
+    return index
+
+
 class Spill:
     """The follow-up rows of pass 1, kept in a temporary file (pickled batches) for the write:
     memory stays flat, and the file is neither read nor checked a second time."""
@@ -634,8 +728,11 @@ class Spill:
         self.count = 0
 
     def add(self, item: tuple[Any, ...]) -> None:
-        self._batch.append(item)
-        self.count += 1
+        self.extend([item])
+
+    def extend(self, items: list[tuple[Any, ...]]) -> None:
+        self._batch.extend(items)
+        self.count += len(items)
         if len(self._batch) >= self.BATCH:
             pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._batch = []
@@ -750,7 +847,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
                          "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
                          "search_text": search_text(number=number, company=values["company"],
                                                     contacts=list(group.contacts))})
-        queries.insert_many(session=session, model=Customer, rows=rows)
+        bulk.insert_dicts(session=session, model=Customer, rows=rows)
         by_number = queries.ids_by_numbers(session=session, numbers=[row["number"] for row in rows])
         new_ids = [by_number[row["number"]] for row in rows]
         contacts: list[dict[str, Any]] = []
@@ -798,7 +895,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
 def _insert_all(session: Session, tables: tuple[tuple[Any, list[dict[str, Any]]], ...]) -> None:
     for model, rows in tables:
         for start in range(0, len(rows), BATCH):
-            queries.insert_many(session=session, model=model, rows=rows[start:start + BATCH])
+            bulk.insert_dicts(session=session, model=model, rows=rows[start:start + BATCH])
 
 
 def _move_sequences(session: Session, plan: Plan, team: TeamConfig) -> None:
@@ -1033,11 +1130,11 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
                       next_at, (author or None) if next_step else None,
                       status or derived_status.get(index, no_status).get(number), satisfaction, remarks, False))
         if len(batch) >= FOLLOWUP_BATCH:
-            queries.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
+            bulk.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
             result.followups += len(batch)
             batch = []
     if batch:
-        queries.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
+        bulk.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
         result.followups += len(batch)
     if progress:
         progress(count % 1000)
@@ -1210,34 +1307,86 @@ class _CsvWriter:
 _FORMULA_FIRST = frozenset(sheet.FORMULA_STARTS)
 
 
+class _Quoted(str):
+    """Text that looks like a formula (``=…``, ``+…``, ``-…``, ``@…``): written as a text cell with
+    Excel's quote prefix, never as a formula."""
+
+    __slots__ = ()
+
+
+class _Serial(float):
+    """A date cell as Excel stores it: days since 1899-12-30 (converted once per distinct time),
+    written with the date format."""
+
+    __slots__ = ()
+
+
+EXCEL_DAY_ZERO = datetime(1899, 12, 30)
+EXCEL_LEAP_BUG = datetime(1900, 3, 1)  # before it, Excel's 1900 calendar is a day off: xlsxwriter converts
+
+
 class _XlsxWriter:
-    """openpyxl write-only: rows go to a temporary file as they come, memory stays flat. Cells are
-    plain values (openpyxl makes its one reusable cell of each), except text that looks like a
-    formula: a string cell of its own with the quote prefix."""
+    """xlsxwriter in constant-memory mode: each row is written to a temporary file as soon as the
+    next one starts, so memory stays flat, at about twice openpyxl write-only's speed. Cells are
+    plain values written by type (text, number, date); text is never read as a formula, a URL or a
+    number (``strings_to_formulas`` and the like off), and text that looks like a formula is a
+    text cell with the quote prefix style."""
+
+    DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
     def __init__(self, target: Path | BinaryIO, headers: list[str]) -> None:
-        from openpyxl import Workbook
+        import xlsxwriter
 
-        self._target = target
-        self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("Customers")
-        self._sheet.append(headers)
-        self.write = self._sheet.append  # a row of cells made by cell()
+        self._book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False})
+        self._sheet = self._book.add_worksheet("Customers")
+        self._date = self._book.add_format({"num_format": self.DATE_FORMAT})
+        self._quoted = self._book.add_format({"quote_prefix": True})
+        self._row = 0
+        self.write(headers)
 
-    def cell(self, value: Any) -> Any:
+    @staticmethod
+    def cell(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is not None or value < EXCEL_LEAP_BUG:
+                return value
+            delta = value - EXCEL_DAY_ZERO
+            return _Serial(delta.days + (delta.seconds + delta.microseconds / 1e6) / 86_400)
+        if isinstance(value, str):
+            if not value:
+                return None
+            return _Quoted(value) if value[0] in _FORMULA_FIRST else value
         if isinstance(value, Decimal):
             return float(value)
-        if isinstance(value, str) and value.startswith(sheet.FORMULA_STARTS):
-            from openpyxl.cell import WriteOnlyCell
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return str(value)
 
-            cell = WriteOnlyCell(self._sheet, value=value)
-            cell.data_type = "s"  # text, never a formula
-            cell.quotePrefix = True
-            return cell
-        return value
+    def write(self, cells: Sequence[Any]) -> None:
+        """One row of cells made by cell(); empty cells are not written."""
+        row = self._row
+        self._row = row + 1
+        sheet_ = self._sheet
+        for column, value in enumerate(cells):
+            if value is None:
+                continue
+            kind = value.__class__
+            if kind is str:
+                sheet_.write_string(row, column, value)
+            elif kind is _Serial:
+                sheet_.write_number(row, column, value, self._date)
+            elif kind is datetime:
+                sheet_.write_datetime(row, column, value, self._date)
+            elif kind is _Quoted:
+                sheet_.write_string(row, column, str(value), self._quoted)
+            else:
+                sheet_.write_number(row, column, value)
 
     def close(self) -> None:
-        self._book.save(self._target)
+        self._book.close()
 
 
 def export_format(path: Path) -> str:
