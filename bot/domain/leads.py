@@ -34,6 +34,7 @@ COMPANY_SUFFIXES = sorted(
     reverse=True,
 )
 _SQUEEZED_SUFFIXES = {s.replace(" ", "") for s in COMPANY_SUFFIXES}
+_SUFFIXES_BARE = tuple((s, s.replace(" ", "")) for s in COMPANY_SUFFIXES)  # each suffix without its spaces
 _SPACES_AND_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -52,11 +53,11 @@ def normalize_company_name(name: str) -> str:
     while changed:
         changed = False
         compact = text.rstrip(" .,")
-        if compact.replace(" ", "") in _SQUEEZED_SUFFIXES:
+        squeezed = compact.replace(" ", "")
+        if squeezed in _SQUEEZED_SUFFIXES:
             break  # the name is nothing but a legal form: keep it rather than cut it down
-        for suffix in COMPANY_SUFFIXES:
-            squeezed = compact.replace(" ", "")
-            if squeezed.endswith(suffix.replace(" ", "")) and len(squeezed) > len(suffix.replace(" ", "")):
+        for suffix, bare in _SUFFIXES_BARE:
+            if squeezed.endswith(bare) and len(squeezed) > len(bare):
                 text = _cut_suffix(compact, suffix)
                 changed = True
                 break
