@@ -23,6 +23,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from app.acks import PromptListenerRunner, SignalingAck
 from bot.runtime import Runtime
 from storage import queries
 
@@ -53,18 +54,36 @@ class ExactlyOnceApp(App):
         super().__init__(signing_secret=signing_secret or "", **kwargs)
         self._runtime = runtime
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._listener_runner = PromptListenerRunner.replacing(self._listener_runner)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if not self._authentic(req):
             return BoltResponse(status=401, body={"error": "invalid request"})
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
         if key is None:
+            req.context["ack"] = SignalingAck()
             return super().dispatch(req)
         if self._claim(key):
-            response = super().dispatch(req)
-            self._remember(key, response)
-            return response
+            return self._first_delivery(key, req)
         return self._first_answer(key, req)
+
+    def _first_delivery(self, key: str, req: BoltRequest) -> BoltResponse:
+        """Run the listeners; the answer is remembered as it is given, before the listener goes on."""
+        db = self._runtime.db
+
+        def remember(response: BoltResponse) -> None:
+            self._remember(key, response)
+            db.answered(True)
+
+        ack = SignalingAck(on_answer=remember, on_done=lambda: db.answered(False))
+        req.context["ack"] = ack
+        try:
+            response = super().dispatch(req)
+        finally:
+            db.answered(False)  # events are acknowledged in this thread
+        if not ack.remembered:  # answered without the listener's ack (middleware, error handler)
+            self._remember(key, response)
+        return response
 
     def _authentic(self, req: BoltRequest) -> bool:
         """Signed by Slack, and recently (Socket Mode requests come over the bot's own socket).
@@ -112,9 +131,7 @@ class ExactlyOnceApp(App):
                 return BoltResponse(status=result["status"], body=result["body"], headers=result["headers"])
             if claimed_at is not None and self._runtime.wall_now() - claimed_at > STALE:
                 log.warning("delivery %s was claimed by a process that never answered: running it", key)
-                response = super().dispatch(req)
-                self._remember(key, response)
-                return response
+                return self._first_delivery(key, req)
             if time.monotonic() >= give_up:
                 # The first one is still working on it: an empty 200 adds nothing twice.
                 return BoltResponse(status=200, body="")

@@ -134,13 +134,24 @@ class Database:
         with self._sessions() as session:
             yield session
 
+    def answered(self, done: bool) -> None:
+        """Mark this thread's request as answered (or finished): its writes then yield to others.
+
+        Work a listener does after Slack has its answer is background work: on SQLite, a request
+        still waiting for its answer (claiming its delivery, remembering its answer) goes first.
+        """
+        self._local.answered = done
+
     @contextmanager
-    def write(self, *, background: bool = False) -> Iterator[Session]:
+    def write(self, *, background: bool | None = None) -> Iterator[Session]:
         """A session whose transaction commits when the block ends, rolls back on error.
 
         ``background`` marks work nobody is waiting for; on SQLite it yields to interactive writes.
+        By default a write is background once this thread's request has been answered.
         """
         self._refuse_nesting()
+        if background is None:
+            background = getattr(self._local, "answered", False)
         if self.is_sqlite:
             with self._gate.hold(background=background), self._write_session() as session:
                 yield session
