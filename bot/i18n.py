@@ -875,6 +875,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "• *{number}* {company} — <@{from_user}> → <@{to_user}> on {day}, not contacted yet (listed until {until})",
         "zh-CN": "• *{number}* {company} — {day} 由 <@{from_user}> 交接给 <@{to_user}>，尚未联系（列出至 {until}）",
     },
+    "handover_awaiting_mine": {
+        "en": "*Handed over to you, not contacted yet:* {count}. Log a follow-up with each this week.",
+        "zh-CN": "*交接给你、尚未联系的客户：* {count}。请本周内逐一跟进并记录。",
+    },
     "handover_needs_owner_title": {"en": "*Needs a new owner:* {count}", "zh-CN": "*需要新负责人：* {count}"},
     "handover_needs_owner_line": {
         "en": "• *{number}* {company} — <@{owner}>'s account is deactivated",

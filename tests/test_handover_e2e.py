@@ -9,6 +9,7 @@ what the user typed (``@U0REP1`` → ``<@U0REP1|u0rep1>``, ``R&D`` → ``R&amp;D
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.duties import daily_due_lists
+from bot.services.duties import daily_due_lists, weekly_digests
 from bot.services.handover import deactivation_drafts, handed_over_awaiting_contact
 from bot.services.outbox import drain
 from storage.models import (
@@ -395,3 +396,71 @@ def test_find_and_pause_see_what_the_user_typed(slack: SlackDriver, bot: Bot) ->
     assert "budget &lt;frozen&gt; &amp; @here" in paused and "<!here>" not in paused
     with bot.db.read() as session:
         assert session.scalar(select(Customer.pause_reason)) == "budget <frozen> & @here"
+
+
+# Four weeks of attention, and "needs a new owner" on the supervisor's Home ----------------------------
+
+
+def approve_handover(slack: SlackDriver, bot: Bot) -> None:
+    request_handover(slack)
+    post = wait_post(slack, "Handover request")
+    slack.click(post.args["blocks"], "approval_approve", user=SUP, message_ts=post.response["ts"])
+    bot.executor.wait_idle()
+    assert owners(bot)["CL2026001"] == REP2
+
+
+def weekly_at(slack: SlackDriver, bot: Bot, monday_0900_shanghai: datetime) -> tuple[str, dict[str, str]]:
+    """Run the weekly digest at that Monday; the team digest's text and each successor DM's text."""
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    bot.clock.set(monday_0900_shanghai)
+    weekly_digests(bot.runtime, bot.clock.now)
+    drain(bot.runtime, max_wait=timedelta(minutes=5))
+    posts = slack.fake.calls_to("chat.postMessage")[before:]
+    team = "".join(json.dumps(p.args.get("blocks"), ensure_ascii=False) for p in posts if p.args["channel"] == "C0EAST")
+    dms = {p.args["channel"]: json.dumps(p.args.get("blocks"), ensure_ascii=False) for p in posts
+           if p.args["channel"].startswith("U") and "Handed over to you" in p.args["text"]}
+    return team, dms
+
+
+def handed_over_lines(text: str) -> list[str]:
+    return re.findall(r"\*(CL\d+)\* [^\n]*? <@U0REP1> → <@U0REP2>", text)
+
+
+def test_four_weeks_the_digests_list_handed_over_customers_not_yet_contacted(
+        slack: SlackDriver, bot: Bot, book: dict[str, int]) -> None:
+    approve_handover(slack, bot)  # effective Monday 2026-11-23
+    team, dms = weekly_at(slack, bot, datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+    assert "Handed over, not contacted yet by the successor:* 3" in team
+    assert handed_over_lines(team) == ["CL2026001", "CL2026002", "CL2026003"]
+    assert list(dms) == [REP2] and all(n in dms[REP2] for n in ("CL2026001", "CL2026002", "CL2026003"))
+    assert not any(private in team + dms[REP2] for private in PRIVATE)
+
+    log_followup(bot, REP2, book["Acme Ltd"], at=bot.clock.now + timedelta(hours=1))
+    team, dms = weekly_at(slack, bot, datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    assert "not contacted yet by the successor:* 2" in team and handed_over_lines(team) == ["CL2026002", "CL2026003"]
+    assert "CL2026001" not in dms[REP2]
+    assert "CL2026002" in dms[REP2] and "CL2026003" in dms[REP2]
+
+    again, repeated = weekly_at(slack, bot, datetime(2026, 12, 7, 1, 0, tzinfo=UTC))  # the duty runs twice
+    assert again == "" and repeated == {}
+
+    team, dms = weekly_at(slack, bot, datetime(2026, 12, 28, 1, 0, tzinfo=UTC))  # four weeks are over
+    assert "Handed over" not in team and dms == {}
+
+
+def test_customers_of_a_deactivated_rep_need_a_new_owner_on_the_supervisors_home(
+        slack: SlackDriver, bot: Bot, deactivated: str) -> None:
+    assert user_change(slack, REP, deleted=True, event_id="EvHome").status == 200
+    wait_post(slack, "Handover needed")
+
+    def home_of(user: str) -> str:
+        before = len(slack.fake.calls_to("views.publish"))
+        slack.event({"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+                    event_id=f"EvHome{user}{before}")
+        return json.dumps(slack.fake.wait_for("views.publish", count=before + 1)[-1].args["view"], ensure_ascii=False)
+
+    home = home_of(SUP)
+    assert "Needs a new owner:* 3" in home and all(n in home for n in ("CL2026001", "CL2026002", "CL2026003"))
+    assert "CL2026004" not in home.split("Needs a new owner")[1].split("Showing")[0]
+    assert "Needs a new owner" not in home_of(SUPW)  # the other team's supervisor
+    assert "Needs a new owner" not in home_of(REP2)  # a rep

@@ -262,7 +262,7 @@ class Week:
 # through ``bot.views.lists.packed_sections``, cut lists with a count of the rest). The digest is
 # split over as many messages as the blocks need.
 WeeklySection = Callable[[Runtime, TeamConfig, Week, Lang], list[Block]]
-WEEKLY_SECTIONS: tuple[WeeklySection, ...] = ()
+WEEKLY_SECTIONS: tuple[WeeklySection, ...] = (handover.weekly_digest_section,)
 
 
 def weekly_digests(runtime: Runtime, now: datetime) -> int:
@@ -289,6 +289,7 @@ def weekly_digests(runtime: Runtime, now: datetime) -> int:
             for part, (text, blocks) in enumerate(_weekly_digest(runtime, team, week), start=1):
                 messages.append(Outgoing(key=key if part == 1 else f"{key}:{part}", channel=team.supervisor_channel,
                                          text=text, blocks=blocks))
+            messages.extend(handover.successor_reminders(runtime, team, week, _lang(runtime, team)))
     return _queue(runtime, messages, now)
 
 

@@ -49,8 +49,9 @@ from bot.services.directory import (
 )
 from bot.services.outbox import Outgoing, enqueue
 from bot.services.permissions import may_decide, require_handover, require_handover_starter
-from bot.views.blocks import escape
-from bot.views.handover import draft_message
+from bot.views.blocks import escape, section
+from bot.views.handover import awaiting_contact_lines, draft_message
+from bot.views.lists import packed_sections
 from storage import handover_queries as hq
 from storage import queries
 from storage.models import ApprovalRequest, Customer, Handover
@@ -493,16 +494,9 @@ def customers_needing_new_owner(runtime: Runtime, *, team_ids: Sequence[int] | N
                        owner=r.owner, grade=r.grade, status=r.status, draft_id=r.draft_id) for r in rows]
 
 
-# Ready for the hooks of the weekly digest and the supervisor Home (wired by the composition of
-# ``bot.services.duties.WEEKLY_SECTIONS`` and ``bot.services.home.SUPERVISOR_SECTIONS``).
-
-
 def weekly_digest_section(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[dict[str, Any]]:
-    """The team's handed-over customers not yet contacted by their successor (the four weeks)."""
-    from bot.views.blocks import section
-    from bot.views.handover import awaiting_contact_lines
-    from bot.views.lists import packed_sections
-
+    """The team digest's part (``bot.services.duties.WEEKLY_SECTIONS``): the team's handed-over
+    customers not yet contacted by their successor, for the four weeks."""
     rows = handed_over_awaiting_contact(runtime, now=week.now, team_ids=[runtime.team_ids[team.name]])
     if not rows:
         return []
@@ -510,17 +504,20 @@ def weekly_digest_section(runtime: Runtime, team: TeamConfig, week: Any, lang: s
             *packed_sections(awaiting_contact_lines(lang, rows, limit=len(rows)))]
 
 
-def home_needs_owner_section(runtime: Runtime, actor: Actor, lang: str, page: int) -> Any:
-    """"Needs a new owner" on a supervisor's (or an admin's) Home, one page of it; None when empty."""
-    from bot.domain.paging import Page
-    from bot.services.home import PAGE_ITEMS, HomeSection
-    from bot.views.handover import needs_owner_lines
-
-    team_ids = None if actor.is_admin else [runtime.team_ids[name] for name in actor.supervises]
-    rows = customers_needing_new_owner(runtime, team_ids=team_ids)
-    if not rows:
-        return None
-    shown = Page.of(page, size=PAGE_ITEMS, total=len(rows))
-    return HomeSection(name="needs_owner", title=t("handover_needs_owner_title", lang, count=len(rows)),
-                       lines=needs_owner_lines(lang, rows[shown.offset:shown.offset + PAGE_ITEMS],
-                                               limit=PAGE_ITEMS), page=shown)
+def successor_reminders(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[Outgoing]:
+    """Each successor's own weekly DM for the four weeks: the customers handed to them that they have
+    not contacted yet (DOMAIN: for a month the successor reports weekly on them)."""
+    rows = handed_over_awaiting_contact(runtime, now=week.now, team_ids=[runtime.team_ids[team.name]])
+    by_successor: dict[str, list[AwaitingContact]] = {}
+    for row in rows:
+        by_successor.setdefault(row.successor, []).append(row)
+    day = week.end.date().isoformat()
+    profiles = user_profiles(runtime, list(by_successor), now=week.now) if by_successor else {}
+    messages = []
+    for successor, mine in by_successor.items():
+        lang = profiles[successor].lang or lang
+        title = t("handover_awaiting_mine", lang, count=len(mine))
+        messages.append(Outgoing(key=f"handover-weekly:{successor}:{day}", channel=successor, text=title,
+                                 blocks=[section(title), *packed_sections(awaiting_contact_lines(lang, mine,
+                                                                                                 limit=len(mine)))]))
+    return messages

@@ -14,11 +14,13 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.domain.paging import Page
-from bot.i18n import Lang
+from bot.i18n import Lang, t
 from bot.runtime import Runtime
 from bot.services.directory import Actor, user_timezone
 from bot.services.duelist import DueList, due_lists
+from bot.services.handover import customers_needing_new_owner
 from bot.services.permissions import scope_of
+from bot.views.handover import needs_owner_lines
 from storage import queries
 
 PAGE_ITEMS = 10  # items a page of each Home list; the whole Home stays within Slack's 100 blocks
@@ -82,7 +84,21 @@ class HomeSummary:
 # for, and returns a ``HomeSection`` of at most ``PAGE_ITEMS`` lines, or None to show nothing. It
 # must check what the actor may see itself (``bot.services.permissions``).
 SupervisorSection = Callable[[Runtime, Actor, Lang, int], "HomeSection | None"]
-SUPERVISOR_SECTIONS: tuple[tuple[str, SupervisorSection], ...] = ()
+
+
+def _needs_new_owner(runtime: Runtime, actor: Actor, lang: Lang, page: int) -> HomeSection | None:
+    """Customers whose owner's Slack account is deactivated and no handover covers (PRODUCT "Handover")."""
+    team_ids = None if actor.is_admin else [runtime.team_ids[name] for name in actor.supervises]
+    rows = customers_needing_new_owner(runtime, team_ids=team_ids)
+    if not rows:
+        return None
+    shown = Page.of(page, size=PAGE_ITEMS, total=len(rows))
+    return HomeSection(name="needs_owner", title=t("handover_needs_owner_title", lang, count=len(rows)),
+                       lines=needs_owner_lines(lang, rows[shown.offset:shown.offset + PAGE_ITEMS], limit=PAGE_ITEMS),
+                       page=shown)
+
+
+SUPERVISOR_SECTIONS: tuple[tuple[str, SupervisorSection], ...] = (("needs_owner", _needs_new_owner),)
 
 
 def first_delivery(runtime: Runtime, *, event_id: str | None) -> bool:
