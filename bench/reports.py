@@ -214,7 +214,7 @@ def floor(db: Database, *, grace_hours: int) -> dict[str, list[Any]]:
 
     def plus(column: str) -> str:
         return (f"{column} + interval '{grace_hours} hours'" if postgres else
-                f"strftime('%Y-%m-%d %H:%M:%f', {column}, '+{grace_hours} hours') || '000'")
+                f"strftime('%Y-%m-%d %H:%M:%S', {column}, '+{grace_hours} hours') || substr({column}, 20, 7)")
 
     params = {"start": instant(start), "end": instant(end), "first": MONTH.first_day.isoformat(),
               "last": MONTH.last_day.isoformat()}

@@ -42,10 +42,11 @@ def _dims(row: Any) -> Keyed:
 
 def _plus_hours(session: Session, column: Any, hours: int) -> Column[Any]:
     """``column + hours`` in SQL: an interval on PostgreSQL; on SQLite, where the UTC columns are
-    ``YYYY-MM-DD HH:MM:SS.ffffff`` text, the same text shape (to the millisecond)."""
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text, the same text shape, exact to the microsecond (whole hours
+    leave the fraction of a second as it is, so it is copied over)."""
     if session.get_bind().dialect.name == "postgresql":
         return column + literal(timedelta(hours=hours))  # type: ignore[no-any-return]
-    return func.strftime("%Y-%m-%d %H:%M:%f", column, f"{hours:+d} hours").concat("000")
+    return func.strftime("%Y-%m-%d %H:%M:%S", column, f"{hours:+d} hours").concat(func.substr(column, 20, 7))
 
 
 def _rank() -> Column[Any]:

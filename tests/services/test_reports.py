@@ -259,3 +259,16 @@ def test_the_monthly_duty_queues_each_teams_report_once(env: Env, october: dict[
     assert reports.monthly_reports(env.runtime, west_morning) == 2
     assert reports.monthly_reports(env.runtime, west_morning) == 0
     assert "report:West Coast:2026-10:summary" in env.outbox("report:")
+
+
+def test_a_due_item_closed_exactly_at_the_end_of_its_grace_is_on_time(env: Env, october: dict[str, int]) -> None:
+    """To the microsecond, on SQLite (text timestamps) as on PostgreSQL."""
+    due = at(20, 9) + timedelta(microseconds=123456)
+    with env.runtime.db.write() as session:
+        session.add(DueItem(key="t:exact", customer_id=october["charlie"], owner_id=REP2, kind="regrade", due_at=due,
+                            created_at=at(31, 23, 59, month=10) + timedelta(seconds=59), done_at=due + timedelta(hours=24),
+                            note="x"))
+        session.add(DueItem(key="t:late", customer_id=october["charlie"], owner_id=REP2, kind="regrade", due_at=due,
+                            created_at=at(31, 23, 59, month=10) + timedelta(seconds=59),
+                            done_at=due + timedelta(hours=24, microseconds=1), note="y"))
+    assert east(env, rep=REP2).rate("on_time") == Rate(2, 4)  # the exact one met, the one a microsecond late not
