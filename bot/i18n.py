@@ -459,10 +459,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "Objections are answered within {hours} h.",
         "zh-CN": ":speech_balloon: *{number}* · {company} 于 {when} 提出的异议尚未答复：“{objection}”。异议须在 {hours} 小时内答复。",
     },
-    "deactivated_notice": {
-        "en": ":bust_in_silhouette: <@{user}>'s Slack account is deactivated: their {count} {count:customer needs|customers need} a new owner.",
-        "zh-CN": ":bust_in_silhouette: <@{user}> 的 Slack 账号已停用：其名下 {count} 个客户需要新的负责人。",
-    },
     # Weekly digest
     "weekly_title": {"en": "Weekly follow-up check — {team}, week of {day}", "zh-CN": "每周跟进检查 — {team}，{day} 当周"},
     "weekly_rep": {

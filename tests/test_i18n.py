@@ -43,8 +43,6 @@ COUNTED = [
      "limit", "more than 1 day without", "more than {n} days without"),
     ("alert_over_contact", {"number": "CL1", "company": "Acme", "owner": "U1", "month": "2026-11", "limit": 2},
      "count", "1 follow-up in", "{n} follow-ups in"),
-    ("deactivated_notice", {"user": "U1"}, "count", "their 1 customer needs a new owner",
-     "their {n} customers need a new owner"),
     ("weekly_rep", {"user": "U1", "late": 0, "overdue": 0, "missed": 3, "over": 0}, "logged",
      "1 follow-up logged", "{n} follow-ups logged"),
     ("weekly_rep", {"user": "U1", "logged": 3, "late": 0, "overdue": 0, "over": 0}, "missed",

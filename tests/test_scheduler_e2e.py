@@ -145,9 +145,10 @@ def test_deactivated_reps_get_nothing_and_their_supervisors_are_told_once(slack:
     finally:
         slack.fake.add_user(REP, tz="Asia/Shanghai")
     assert digests(slack, REP) == []
-    [notice] = posts(slack, "C0EAST", "need a new owner")
-    assert "<@U0REP1>'s Slack account is deactivated: their 4 customers need a new owner" in notice.args["text"]
-    [draft] = posts(slack, "C0EAST", "Handover needed")  # and the handover draft, once (bot.services.handover)
+    [draft] = posts(slack, "C0EAST", "U0REP1")  # told once: the handover draft (bot.services.handover)
+    assert "Handover needed" in draft.args["text"]
+    assert "<@U0REP1>'s Slack account is deactivated" in str(draft.args["blocks"]) and "*Customers:* 4" in str(
+        draft.args["blocks"])
     assert "users_select" in str(draft.args["blocks"])
 
 

@@ -33,7 +33,7 @@ from bot.services import churn, grades, handover, reports
 from bot.services.directory import team_language, user_profiles
 from bot.services.duelist import due_lists
 from bot.services.isolation import isolated
-from bot.services.outbox import Outgoing, enqueue, held_for_working_time, notify_deactivated
+from bot.services.outbox import Outgoing, enqueue, held_for_working_time
 from bot.views.blocks import Block, actions, button, escape, section
 from bot.views.digest import ATTENTION, Overdue, RepWeek, weekly_digest
 from bot.views.duelist import due_list_message
@@ -78,8 +78,8 @@ def _queue(runtime: Runtime, messages: list[Outgoing], now: datetime, *, skipped
 def daily_due_lists(runtime: Runtime, now: datetime) -> int:
     """09:00 in each rep's own time zone, on the team's working days: one digest, or nothing if nothing is due.
 
-    Reps whose Slack account is deactivated get nothing (Slack would accept the message silently)
-    and their supervisor channel is told once that their customers need a new owner.
+    Reps whose Slack account is deactivated get nothing (Slack would accept the message silently);
+    their supervisor channel gets the handover draft once (``handover.deactivation_drafts``).
     """
     members = {user: team for team in runtime.config.teams for user in [*team.reps, *team.supervisors]}
     profiles = user_profiles(runtime, list(members), now=now)
@@ -94,11 +94,6 @@ def daily_due_lists(runtime: Runtime, now: datetime) -> int:
     todo = {key: who for key, who in candidates.items() if key not in done}
     messages: list[Outgoing] = []
     skipped: list[str] = []
-    deactivated = [user for user in todo.values() if profiles[user].deleted]
-    if deactivated:
-        with runtime.db.write(background=True) as session:
-            for user in deactivated:
-                notify_deactivated(session, runtime, user, now=now)
     owners = {user: profiles[user].tz or members[user].timezone for user in todo.values()
               if not profiles[user].deleted}
     lists = due_lists(runtime, owners=owners, now=now)

@@ -506,14 +506,3 @@ def _skip_deactivated(session: Session, runtime: Runtime, message: OutboxMessage
     message.state, message.last_error = "skipped", "the recipient's Slack account is deactivated"
     message.claimed_until, message.claimed_by = None, None
     log.info("outbox message %s not sent: %s is deactivated", message.key, message.channel)
-    notify_deactivated(session, runtime, message.channel, now=now)
-
-
-def notify_deactivated(session: Session, runtime: Runtime, user: str, *, now: datetime) -> None:
-    """Each supervisor channel of the person's teams is told once that their customers need a new owner."""
-    count = queries.count_live_customers(session=session, owner_id=user)
-    for membership in runtime.config.memberships.get(user, []):
-        team = runtime.config.team(membership.team)
-        lang = team.language or runtime.config.language
-        enqueue(session, Outgoing(key=f"deactivated:{user}:{team.name}", channel=team.supervisor_channel,
-                                  text=t("deactivated_notice", lang, user=user, count=count)), now=now)
