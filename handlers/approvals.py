@@ -30,7 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         def open_reason_modal(ack: Ack, body: dict[str, Any], who: Requester, ref: ButtonValue,
                               client: WebClient) -> None:
             ack()
-            decisions.check_may_decide(runtime, actor_id=who.user_id, request_id=ref.id)
+            decisions.check_may_decide(runtime, actor_id=who.user_id, request_id=ref.id, decision=decision)
             client.views_open(trigger_id=body["trigger_id"],
                               view=reason_modal(request_id=ref.id, decision=decision, lang=who.lang))
 

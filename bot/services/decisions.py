@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.errors import AlreadyDecided, InvalidInput, NotFound
+from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized, NotFound
 from bot.runtime import Runtime
 from bot.services import grades, handover, leads
 from bot.services.approvals import DECISIONS, decided_message
@@ -27,15 +27,25 @@ EFFECTS: dict[str, Effect] = {
     "handover": handover.apply_handover_decision,
 }
 NEEDS_REASON = {"needs_info", "rejected"}
+# "Needs info" sends a lead back to its rep; a grade or a handover is approved or rejected.
+OFFERED: dict[str, tuple[str, ...]] = {"registration": DECISIONS, "grade": ("approved", "rejected"),
+                                       "handover": ("approved", "rejected")}
 
 
-def check_may_decide(runtime: Runtime, *, actor_id: str, request_id: int) -> ApprovalRequest:
+def _require_offered(request: ApprovalRequest, decision: str) -> None:
+    """A decision its message never offered comes from a forged click: out of date, nothing changes."""
+    if decision not in OFFERED[request.kind]:
+        raise NotAuthorized("stale_button")
+
+
+def check_may_decide(runtime: Runtime, *, actor_id: str, request_id: int, decision: str) -> ApprovalRequest:
     """Raise NotAuthorized/NotFound/AlreadyDecided before we open a reason modal."""
     with runtime.db.read() as session:
         request = queries.get_approval(session=session, request_id=request_id)
         if request is None:
             raise NotFound("already_decided")
     require_decider(resolve_actor(runtime.config, actor_id), runtime.team_by_id(request.team_id).name)
+    _require_offered(request, decision)
     if request.state != "pending":
         raise AlreadyDecided(request.state, request.decided_by, request.decided_at)
     return request
@@ -59,6 +69,7 @@ def decide(
             raise NotFound("already_decided")
         team = runtime.team_by_id(request.team_id)
         require_decider(resolve_actor(runtime.config, actor_id), team.name)
+        _require_offered(request, decision)
         if not queries.decide_approval(session=session, request_id=request_id, state=decision, by=actor_id,
                                        at=now, reason=reason):
             session.refresh(request)

@@ -109,12 +109,12 @@ def test_a_repeated_decision_decides_once(env: Env, decision: str, reason: str |
 def test_only_a_supervisor_of_the_team_or_an_admin_decides(env: Env, user: str, allowed: bool) -> None:
     request = registration(env)
     if allowed:
-        decisions.check_may_decide(env.runtime, actor_id=user, request_id=request.id)
+        decisions.check_may_decide(env.runtime, actor_id=user, request_id=request.id, decision="approved")
         decisions.decide(env.runtime, actor_id=user, request_id=request.id, decision="approved", reason=None)
         assert env.customer(request.subject_id).registration == "approved"
         return
     with pytest.raises(NotAuthorized):
-        decisions.check_may_decide(env.runtime, actor_id=user, request_id=request.id)
+        decisions.check_may_decide(env.runtime, actor_id=user, request_id=request.id, decision="approved")
     with pytest.raises(NotAuthorized):
         decisions.decide(env.runtime, actor_id=user, request_id=request.id, decision="approved", reason=None)
     [still] = env.rows(ApprovalRequest)
@@ -140,3 +140,17 @@ def test_needs_info_sends_the_rep_a_button_to_complete_the_lead(env: Env) -> Non
     assert "which plant?" in dm.payload["text"]
     buttons = [e for b in dm.payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["value"] for b in buttons] == [str(request.subject_id)]
+
+
+def test_needs_info_is_only_for_registrations(env: Env) -> None:
+    """A grade proposal's message offers Approve and Reject only: a forged "Needs info" changes nothing."""
+    customer_id = env.lead(REP, "Graded Ltd").customer_id
+    grades.propose(env.runtime, actor=env.actor(REP), customer_id=customer_id, proposal=proposal())
+    [request] = grade_requests(env)
+    with pytest.raises(NotAuthorized):
+        decisions.check_may_decide(env.runtime, actor_id=SUP, request_id=request.id, decision="needs_info")
+    with pytest.raises(NotAuthorized):
+        decisions.decide(env.runtime, actor_id=SUP, request_id=request.id, decision="needs_info", reason="why?")
+    [still] = grade_requests(env)
+    assert (still.state, still.decided_by) == ("pending", None)
+    assert env.count(AuditEntry, AuditEntry.action.startswith("approval.")) == 0
