@@ -5,12 +5,13 @@ the four weeks of attention and the customers that need a new owner."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
 
 from bot.errors import AlreadyDecided, InvalidInput, NotAuthorized
-from bot.services import decisions, handover
+from bot.services import decisions, handover, home
 from bot.views.handover import awaiting_contact_lines, needs_owner_lines
 from storage import queries
 from storage.models import ApprovalRequest, AuditEntry, Customer, DueItem, Handover, OwnershipChange
@@ -196,16 +197,15 @@ def test_nobody_to_hand_over_gets_no_draft(env: Env) -> None:
     assert handover.user_changed(env.runtime, user={"id": STRANGER, "deleted": True}, now=env.now) == ()
 
 
-def test_sections_ready_for_the_digest_and_the_home(env: Env, three: list[int]) -> None:
-    from types import SimpleNamespace
-
+def test_the_digest_and_home_sections(env: Env, three: list[int]) -> None:
     team = env.runtime.config.team("East China")
     assert handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en") == []
     decisions.decide(env.runtime, actor_id=SUP, request_id=ask(env), decision="approved", reason=None)
     blocks = handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en")
     assert "not contacted yet by the successor:* 3" in str(blocks) and "CL2026003" in str(blocks)
-    assert handover.home_needs_owner_section(env.runtime, env.actor(SUP), "en", 0) is None
+    needs_owner = dict(home.SUPERVISOR_SECTIONS)["needs_owner"]
+    assert needs_owner(env.runtime, env.actor(SUP), "en", 0) is None
     deactivate(env, REP2)
-    found = handover.home_needs_owner_section(env.runtime, env.actor(SUP), "en", 0)
-    assert found.title == "*Needs a new owner:* 4" and len(found.lines) == 4
-    assert handover.home_needs_owner_section(env.runtime, env.actor(SUPW), "en", 0) is None
+    found = needs_owner(env.runtime, env.actor(SUP), "en", 0)
+    assert found is not None and found.title == "*Needs a new owner:* 4" and len(found.lines) == 4
+    assert needs_owner(env.runtime, env.actor(SUPW), "en", 0) is None
