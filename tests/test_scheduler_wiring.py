@@ -14,7 +14,8 @@ from tests.slackdriver import SlackDriver
 def test_duties_have_stable_unique_ids() -> None:
     ids = [duty.id for duty in DUTIES]
     assert ids == ["daily-due-lists", "deadlines", "alerts", "weekly-digest", "quarterly-regrade", "reactivation",
-                   "issue-deadlines", "churn-warnings", "repurchase", "monthly-report"]
+                   "issue-deadlines", "churn-warnings", "repurchase", "handover-drafts",
+                   "monthly-report"]
     assert len(set(ids)) == len(ids)
 
 
