@@ -20,6 +20,7 @@ the parameters and the schema revision::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import itertools
 import json
@@ -219,8 +220,22 @@ class _Contacted:
     last_stage: str | None
 
 
-def generate(database_url: str, scale: Scale, *, say: Callable[[str], None] = print) -> Timings:
-    """Fill a database that has no tables yet (a new SQLite file, a new PostgreSQL schema)."""
+@dataclass(frozen=True)
+class Shape:
+    """How the customers are spread over the reps and named (bench.enterprise_data's skewed, bilingual
+    organisation); left out, every rep gets the same number and the names are English."""
+
+    counts: Callable[[Scale, random.Random], list[int]]  # customers of each active rep, in org order
+    company: Callable[[random.Random, int], str]  # the i-th customer's company
+    person: Callable[[random.Random], str]  # its key contact
+
+
+def generate(database_url: str, scale: Scale, *, say: Callable[[str], None] = print,
+             shape: Shape | None = None) -> Timings:
+    """Fill a database that has no tables yet (a new SQLite file, a new PostgreSQL schema).
+
+    The secondary indexes of the loaded tables are dropped while loading and made again after it
+    (one sort per index instead of a tree insert per row)."""
     started = time.perf_counter()
     timings = Timings()
     config = teams_config(scale)
@@ -239,9 +254,9 @@ def generate(database_url: str, scale: Scale, *, say: Callable[[str], None] = pr
     say(f"generating {scale.reps} reps in {scale.teams} teams, {scale.customers:,} customers, "
         f"{scale.followups:,} follow-ups, {scale.due_items:,} open due items on {db.engine.dialect.name}")
 
-    with loader.begin() as conn:
+    with loader.begin() as conn, _indexes_after(conn, LOADED_TABLES, say=say):
         mark = time.perf_counter()
-        contacted, paused, recompute_seconds = _customers(conn, runtime, scale, teams, rng)
+        contacted, paused, recompute_seconds = _customers(conn, runtime, scale, teams, rng, shape)
         timings.recompute = recompute_seconds
         timings.customers = time.perf_counter() - mark - recompute_seconds
         say(f"  customers + contacts: {timings.customers:6.1f} s (without recompute)")
@@ -305,10 +320,42 @@ def _sqlite_loader(database_url: str) -> Any:
     return engine
 
 
+LOADED_TABLES = ("customers", "contacts", "followups", "due_items")
+
+
+@contextlib.contextmanager
+def _indexes_after(conn: Connection, tables: Sequence[str], *, say: Callable[[str], None]) -> Iterator[None]:
+    """The tables' indexes (not their primary keys or constraints) dropped, and made again on leaving;
+    on PostgreSQL (as a superuser) no foreign-key checks meanwhile."""
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        found = conn.execute(text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = ANY(:tables) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname AND c.connamespace = current_schema()::regnamespace)"),
+            {"tables": list(tables)}).all()
+    else:
+        found = conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN (" + ", ".join(f"'{t}'" for t in tables) + ")")).all()
+    for name, _ in found:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    if postgres and conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+        # Generated rows refer to rows generated before them: no foreign-key trigger per row.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+    yield
+    mark = time.perf_counter()
+    if postgres:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+    for _, definition in found:
+        conn.execute(text(definition))
+    say(f"  indexes:              {time.perf_counter() - mark:6.1f} s ({len(found)} made after the load)")
+
+
 def _customers(conn: Connection, runtime: Runtime, scale: Scale, teams: Sequence[Team],
-               rng: random.Random) -> tuple[list[_Contacted], list[int], float]:
+               rng: random.Random, shape: Shape | None = None) -> tuple[list[_Contacted], list[int], float]:
     per_rep = [(rep, team) for team in teams for rep in team.reps]
-    counts = _split(scale.customers, len(per_rep))
+    counts = shape.counts(scale, rng) if shape else _split(scale.customers, len(per_rep))
     owners = [(rep, team) for (rep, team), count in zip(per_rep, counts, strict=True) for _ in range(count)]
     n = len(owners)
     statuses = _weighted(rng, STATUS_WEIGHTS, n)
@@ -337,9 +384,12 @@ def _customers(conn: Connection, runtime: Runtime, scale: Scale, teams: Sequence
             team_config.customer_number, year=NOW.astimezone(team_config.zone).year, region="XX", industry="XX"), 0)
         sequences[team.name] = (key, fmt, last + 1)
         number = fmt.format(seq=last + 1)
-        company = (f"{rng.choice(FIRST_WORDS)} {rng.choice(SECOND_WORDS)} {rng.choice(PLACES)} {i:06d} "
-                   f"{rng.choice(SUFFIXES)}")
-        person = rng.choice(PEOPLE)
+        if shape:
+            company, person = shape.company(rng, i), shape.person(rng)
+        else:
+            company = (f"{rng.choice(FIRST_WORDS)} {rng.choice(SECOND_WORDS)} {rng.choice(PLACES)} {i:06d} "
+                       f"{rng.choice(SUFFIXES)}")
+            person = rng.choice(PEOPLE)
         never = rng.random() < 0.03
         if never:  # a new lead nobody has called yet: its first contact is due 24 h after assignment
             status, stage, last_contact = "lead", None, None

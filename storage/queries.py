@@ -17,7 +17,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -142,40 +141,6 @@ def visible_customer(*, session: Session, scope: CustomerScope, customer_id: int
         .where(Customer.id == customer_id, LIVE, scope.clause())
         .options(selectinload(Customer.contacts))
     ).one_or_none()
-
-
-def visible_by_number(*, session: Session, scope: CustomerScope, number: str) -> Customer | None:
-    return session.scalars(
-        select(Customer)
-        .where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
-        .options(selectinload(Customer.contacts))
-    ).one_or_none()
-
-
-def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
-    """Customers whose number, company or contact names contain ``folded``, best first.
-
-    Best: the number itself, then numbers and then companies that start with the query, then a
-    contact name or a word that starts with it, then a match anywhere; within a rank, the most
-    recently contacted first.
-    """
-    escaped = _escape_like(folded)
-    number = func.lower(Customer.number)
-    rank = case(
-        (number == folded, 0),
-        (number.like(escaped + "%", escape="\\"), 1),
-        (Customer.search_text.like(literal("\x1f") + number + literal("\x1f" + escaped + "%"), escape="\\"), 2),
-        (or_(Customer.search_text.like("%\x1f" + escaped + "%", escape="\\"),
-             Customer.search_text.like("% " + escaped + "%", escape="\\")), 3),
-        else_=4,
-    )
-    statement = (
-        select(Customer)
-        .where(LIVE, scope.clause(), Customer.search_text.like("%" + escaped + "%", escape="\\"))
-        .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(statement))
 
 
 def _escape_like(text: str) -> str:
@@ -555,13 +520,14 @@ DUE_COLUMNS = (Customer.id, Customer.owner_id, Customer.team_id, Customer.number
                Customer.status, Customer.last_stage, Customer.next_due_at, Customer.due_reason)
 
 
-def due_customers(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Any]:
+def due_customers(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> Sequence[Any]:
     """Customers of these owners due before ``until``, leaving out snoozed, paused and dead ones.
 
-    Rows of the columns a due list shows, not whole customers: this runs over every rep at once.
+    Rows of the columns a due list shows, not whole customers, through Core (no ORM row processing):
+    this runs over thousands of reps at once.
     """
-    return list(
-        session.execute(
+    return (
+        session.connection().execute(
             select(*DUE_COLUMNS).where(
                 Customer.owner_id.in_(owner_ids),
                 Customer.next_due_at < until,
@@ -569,15 +535,15 @@ def due_customers(*, session: Session, owner_ids: list[str], until: datetime, no
                 LIVE,
                 or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
             )
-        )
+        ).all()
     )
 
 
-def due_items_for(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> list[Any]:
+def due_items_for(*, session: Session, owner_ids: list[str], until: datetime, now: datetime) -> Sequence[Any]:
     """Open due items (re-grade, revisits, reactivation …) of these owners due before ``until``,
     with the columns of their customer a due list shows."""
-    return list(
-        session.execute(
+    return (
+        session.connection().execute(
             select(DueItem.owner_id.label("item_owner"), DueItem.due_at, DueItem.kind, DueItem.note, *DUE_COLUMNS)
             .join(Customer, Customer.id == DueItem.customer_id)
             .where(
@@ -588,7 +554,7 @@ def due_items_for(*, session: Session, owner_ids: list[str], until: datetime, no
                 or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
                 or_(Customer.paused.is_(False), DueItem.kind == "reactivation"),
             )
-        )
+        ).all()
     )
 
 

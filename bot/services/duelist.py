@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
@@ -14,10 +14,12 @@ from bot.services.cadence import cadence_days_cache
 from storage import queries
 
 HORIZON_DAYS = 3
+OWNER_CHUNK = 500  # reps whose due lists are read at once (iter_due_lists)
 
 
-@dataclass(frozen=True)
-class DueEntry:
+class DueEntry(NamedTuple):
+    """One line of a due list (a tuple: a due list of 10,000 reps makes hundreds of thousands)."""
+
     customer_id: int
     number: str
     company: str
@@ -52,47 +54,65 @@ def horizon_end(now: datetime, tz: str) -> datetime:
 
 
 def due_lists(runtime: Runtime, *, owners: dict[str, str], now: datetime) -> dict[str, DueList]:
-    """Every given rep's due list at ``now``; ``owners`` maps each rep to their time zone.
+    """Every given rep's due list at ``now``; ``owners`` maps each rep to their time zone."""
+    return {due.owner_id: due for due in iter_due_lists(runtime, owners=owners, now=now)}
 
-    Two indexed queries for everyone at once (customers by their stored next due date, and the
-    open due items), then sorted per rep: overdue oldest first, then today, then the next 3 days.
+
+def iter_due_lists(runtime: Runtime, *, owners: dict[str, str], now: datetime,
+                   chunk: int = OWNER_CHUNK) -> Iterator[DueList]:
+    """Every given rep's due list at ``now``, in the order of ``owners``, one rep after the other.
+
+    The reps are read ``chunk`` at a time: two indexed queries a chunk (customers by their stored
+    next due date, and the open due items), then sorted per rep: overdue oldest first, then today,
+    then the next 3 days. Only one chunk's rows are held at once, whatever the number of reps.
     """
-    if not owners:
-        return {}
-    latest = max(horizon_end(now, tz) for tz in set(owners.values()))
+    names = list(owners)
+    days_for = cadence_days_cache(runtime)
+    for start in range(0, len(names), chunk):
+        yield from _chunk_lists(runtime, {name: owners[name] for name in names[start:start + chunk]}, now, days_for)
+
+
+def _chunk_lists(runtime: Runtime, owners: dict[str, str], now: datetime,
+                 days_for: Callable[[Any], int | None]) -> Iterator[DueList]:
+    ends = {tz: horizon_end(now, tz) for tz in set(owners.values())}
+    latest = max(ends.values())
     with runtime.db.read() as session:
         customers = queries.due_customers(session=session, owner_ids=list(owners), until=latest, now=now)
         items = queries.due_items_for(session=session, owner_ids=list(owners), until=latest, now=now)
-    lists = {owner: DueList(owner_id=owner) for owner in owners}
     entries: dict[str, list[DueEntry]] = defaultdict(list)
-    days_for = cadence_days_cache(runtime)
     for row in customers:
         reason = row.due_reason or "cadence"
-        days = days_for(row) if reason in ("cadence", "key_stage") else None
-        entries[row.owner_id].append(_entry(row, row.next_due_at, reason, days=days))
+        days = days_for(row) if reason == "cadence" or reason == "key_stage" else None
+        entries[row.owner_id].append(DueEntry(row.id, row.number, row.company, row.grade, row.status, row.next_due_at,
+                                              reason, days))
+    del customers
     for row in items:
-        entries[row.item_owner].append(_entry(row, row.due_at, row.kind, note=row.note))
-    for owner, found in entries.items():
-        _sort_into(lists[owner], found, now=now, tz=owners[owner])
-    return lists
+        entries[row.item_owner].append(DueEntry(row.id, row.number, row.company, row.grade, row.status, row.due_at,
+                                                row.kind, None, row.note))
+    del items
+    for owner, tz in owners.items():
+        due = DueList(owner_id=owner)
+        found = entries.pop(owner, None)
+        if found:
+            _sort_into(due, found, now=now, tz=tz, end=ends[tz])
+        yield due
 
 
-def _entry(row: Any, due_at: datetime, why: str, note: str | None = None, days: int | None = None) -> DueEntry:
-    return DueEntry(customer_id=row.id, number=row.number, company=row.company, grade=row.grade, status=row.status,
-                    due_at=due_at, why=why, note=note, days=days)
-
-
-def _sort_into(target: DueList, entries: Iterable[DueEntry], *, now: datetime, tz: str) -> None:
+def _sort_into(target: DueList, entries: list[DueEntry], *, now: datetime, tz: str, end: datetime) -> None:
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
-    end = horizon_end(now, tz)
-    for entry in sorted(entries, key=lambda e: (e.due_at, e.number)):
-        local_day = entry.due_at.astimezone(zone).date()
+    entries.sort(key=_by_due_then_number)
+    for entry in entries:
         if entry.due_at >= end:
             continue
+        local_day = entry.due_at.astimezone(zone).date()
         if local_day < today:
             target.overdue.append(entry)
         elif local_day == today:
             target.today.append(entry)
         else:
             target.upcoming.append(entry)
+
+
+def _by_due_then_number(entry: DueEntry) -> tuple[datetime, str]:
+    return entry.due_at, entry.number

@@ -31,7 +31,7 @@ from bot.i18n import Lang, t
 from bot.runtime import Runtime
 from bot.services import churn, grades, handover, reports
 from bot.services.directory import team_language, user_profiles
-from bot.services.duelist import due_lists
+from bot.services.duelist import iter_due_lists
 from bot.services.isolation import isolated
 from bot.services.outbox import Outgoing, enqueue, held_for_working_time
 from bot.views.blocks import Block, actions, button, escape, section
@@ -42,6 +42,7 @@ from storage import queries
 from storage.models import Customer, DueItem
 
 OBJECTION_LOOKBACK = timedelta(days=30)
+QUEUE_CHUNK = 500  # messages a fan-out duty queues per transaction
 
 
 @dataclass(frozen=True)
@@ -92,25 +93,28 @@ def daily_due_lists(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read() as session:
         done = set(queries.existing_outbox_keys(session=session, keys=list(candidates)))
     todo = {key: who for key, who in candidates.items() if key not in done}
-    messages: list[Outgoing] = []
-    skipped: list[str] = []
+    key_of = {user: key for key, user in todo.items()}
+    skipped = [key for key, user in todo.items() if profiles[user].deleted]
     owners = {user: profiles[user].tz or members[user].timezone for user in todo.values()
               if not profiles[user].deleted}
-    lists = due_lists(runtime, owners=owners, now=now)
-    for key, user in todo.items():
-        if profiles[user].deleted:
-            skipped.append(key)
-            continue
-        due = lists[user]
+    # Streamed: the lists are read a few hundred reps at a time and their messages queued every
+    # QUEUE_CHUNK, so 10,000 reps never hold every list or every message in memory at once.
+    queued = 0
+    messages: list[Outgoing] = []
+    for due in iter_due_lists(runtime, owners=owners, now=now):
+        user = due.owner_id
         if due.empty:
-            skipped.append(key)
+            skipped.append(key_of[user])
             continue
         with isolated("daily-due-lists", f"the due list of {user}"):
             lang = profiles[user].lang or _lang(runtime, members[user])
             day_text = format_when(now, tz=owners[user], lang=lang).split(",")[0]
             text, blocks = due_list_message(lang, due, tz=owners[user], day=day_text)
-            messages.append(Outgoing(key=key, channel=user, text=text, blocks=blocks))
-    return _queue(runtime, messages, now, skipped=skipped)
+            messages.append(Outgoing(key=key_of[user], channel=user, text=text, blocks=blocks))
+        if len(messages) + len(skipped) >= QUEUE_CHUNK:
+            queued += _queue(runtime, messages, now, skipped=skipped)
+            messages, skipped = [], []
+    return queued + _queue(runtime, messages, now, skipped=skipped)
 
 
 # Deadlines and escalations -------------------------------------------------------------------------
