@@ -748,16 +748,20 @@ def close_older_due_items(*, session: Session, customer_id: int, kind: str, befo
 
 # Churn ---------------------------------------------------------------------------------------------
 
+CHURN_BATCH = 5000  # rows of churn_signals fetched at a time
 CHURN_COLUMNS = (Customer.id, Customer.team_id, Customer.owner_id, Customer.number, Customer.company,
                  Customer.grade, Customer.status, Customer.paused, Customer.created_at, Customer.last_contact_at,
                  Customer.last_stage, Customer.next_step_at, Customer.warning)
 
 
 def churn_signals(*, session: Session, team_ids: list[int], now: datetime, window_start: datetime,
-                  previous_start: datetime, keywords: list[str]) -> list[tuple[Any, dict[str, Any]]]:
+                  previous_start: datetime, keywords: list[str]) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every active customer of a team with the churn signals of its follow-ups and complaints,
     in one aggregation: contacts in the window and the window before, satisfaction, payment
-    delay, competitor keywords in notes or feedback, open and late complaints."""
+    delay, competitor keywords in notes or feedback, open and late complaints.
+
+    Streamed (a server-side cursor on PostgreSQL, SQLite's own stepping), ``CHURN_BATCH`` rows at a
+    time, while the session is open: a million customers are never all in memory."""
     recent = FollowUp.occurred_at >= window_start
     mentions = or_(*[func.lower(column).like(f"%{_escape_like(k.casefold())}%", escape="\\")
                      for k in keywords for column in (FollowUp.notes, FollowUp.feedback)]) if keywords else false()
@@ -786,25 +790,32 @@ def churn_signals(*, session: Session, team_ids: list[int], now: datetime, windo
         .group_by(Issue.customer_id)
         .subquery()
     )
-    rows = session.execute(
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # A cursor is planned for its first rows by default (a nested loop over the follow-ups);
+        # every row is wanted here, so plan for all of them (the aggregation's hash join).
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+    rows = connection.execute(
         select(*CHURN_COLUMNS, followups.c.recent, followups.c.previous, followups.c.min_satisfaction,
                followups.c.avg_satisfaction, followups.c.payment_delay, followups.c.competitor,
                complaints.c.open_complaints, complaints.c.late_complaints)
         .outerjoin(followups, followups.c.customer_id == Customer.id)
         .outerjoin(complaints, complaints.c.customer_id == Customer.id)
-        .where(Customer.team_id.in_(team_ids), *ACTIVE)
+        .where(Customer.team_id.in_(team_ids), *ACTIVE),
+        execution_options={"stream_results": True, "yield_per": CHURN_BATCH},  # this statement's only
     )
-    found = []
-    for row in rows:
-        facts = {
-            "recent": int(row.recent or 0), "previous": int(row.previous or 0),
-            "min_satisfaction": row.min_satisfaction,
-            "avg_satisfaction": float(row.avg_satisfaction) if row.avg_satisfaction is not None else None,
-            "payment_delay": row.payment_delay, "competitor": int(row.competitor or 0),
-            "open_complaints": int(row.open_complaints or 0), "late_complaints": int(row.late_complaints or 0),
-        }
-        found.append((row, facts))
-    return found
+    try:
+        for row in rows:
+            facts = {
+                "recent": int(row.recent or 0), "previous": int(row.previous or 0),
+                "min_satisfaction": row.min_satisfaction,
+                "avg_satisfaction": float(row.avg_satisfaction) if row.avg_satisfaction is not None else None,
+                "payment_delay": row.payment_delay, "competitor": int(row.competitor or 0),
+                "open_complaints": int(row.open_complaints or 0), "late_complaints": int(row.late_complaints or 0),
+            }
+            yield row, facts
+    finally:
+        rows.close()
 
 
 def set_warning(*, session: Session, customer_id: int, warning: bool) -> bool:

@@ -3,6 +3,7 @@ record what is done and how it ends (repurchase, retained, churned), archive the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,13 +34,18 @@ class Scored:
 
 
 def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
+    """Every active customer's score at ``now`` (see ``iter_scores``), as a list."""
+    return list(iter_scores(runtime, now))
+
+
+def iter_scores(runtime: Runtime, now: datetime) -> Iterator[Scored]:
     """Every active customer's score at ``now``: one aggregation over the follow-ups for all teams
-    sharing a window and keywords (normally one for everyone), then the pure score per customer."""
+    sharing a window and keywords (normally one for everyone), then the pure score per customer,
+    streamed as the rows arrive (the read stays open while the caller consumes them)."""
     groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}
     for team in runtime.config.teams:
         policy = team.policy.churn
         groups.setdefault((policy.window_days, policy.competitor_keywords), []).append(team.name)
-    scored: list[Scored] = []
     days_for = cadence.cadence_days_cache(runtime)
     for (window_days, keywords), names in groups.items():
         window = timedelta(days=window_days)
@@ -47,26 +53,30 @@ def score_all(runtime: Runtime, now: datetime) -> list[Scored]:
             rows = queries.churn_signals(session=session, team_ids=[runtime.team_ids[n] for n in names], now=now,
                                          window_start=now - window, previous_start=now - 2 * window,
                                          keywords=list(keywords))
-        for customer, facts in rows:
-            team = runtime.team_by_id(customer.team_id)
-            days = days_for(customer)
-            last = customer.last_contact_at
-            signals = Signals(
-                days_since_contact=(now - last).total_seconds() / 86400 if last else None,
-                cadence_days=days, recent_contacts=facts["recent"], previous_contacts=facts["previous"],
-                min_satisfaction=facts["min_satisfaction"], avg_satisfaction=facts["avg_satisfaction"],
-                open_complaints=facts["open_complaints"], late_complaints=facts["late_complaints"],
-                payment_delay_days=facts["payment_delay"], competitor_mentioned=bool(facts["competitor"]),
-            )
-            scored.append(Scored(customer=customer, signals=signals, score=churn_score(signals, team.policy.churn)))
-    return scored
+            for customer, facts in rows:
+                team = runtime.team_by_id(customer.team_id)
+                last = customer.last_contact_at
+                signals = Signals(
+                    days_since_contact=(now - last).total_seconds() / 86400 if last else None,
+                    cadence_days=days_for(customer), recent_contacts=facts["recent"],
+                    previous_contacts=facts["previous"], min_satisfaction=facts["min_satisfaction"],
+                    avg_satisfaction=facts["avg_satisfaction"], open_complaints=facts["open_complaints"],
+                    late_complaints=facts["late_complaints"], payment_delay_days=facts["payment_delay"],
+                    competitor_mentioned=bool(facts["competitor"]),
+                )
+                yield Scored(customer=customer, signals=signals, score=churn_score(signals, team.policy.churn))
 
 
 def churn_duty(runtime: Runtime, now: datetime) -> int:
     """Flag customers crossing the threshold (one alert until their state changes); unflag those
-    that fell back below it, with a note in the alert's thread."""
+    that fell back below it, with a note in the alert's thread.
+
+    The scores stream past; only the customers whose flag must change are kept, and changed once
+    the read is over."""
+    changing = [item for item in iter_scores(runtime, now)
+                if item.score.at_risk(runtime.team_by_id(item.customer.team_id).policy.churn) != item.customer.warning]
     decided = 0
-    for item in score_all(runtime, now):
+    for item in changing:
         with isolated("churn-warnings", f"customer {item.customer.id}"):
             decided += _flag_or_unflag(runtime, item, now)
     return decided
@@ -207,12 +217,8 @@ def _act(runtime: Runtime, *, actor_id: str, alert_id: int, action: str, plan: s
         queries.audit(session=session, actor=actor_id, action=f"churn.{action}", entity=alert, at=now)
         text, blocks = churn_message(alert=alert, customer=customer, lang=team_language(runtime.config, team),
                                      tz=team.timezone, threshold=team.policy.churn.threshold)
-        posted = queries.posted_message(session=session, key=f"churn:{alert.id}:post")
-        if posted is None:
-            return ()
-        channel, ts = posted
-        update = Outgoing(key=f"churn:{alert.id}:{action}:{now.isoformat()}", channel=channel, text=text,
-                          blocks=blocks, method="chat.update", ts=ts)
+        update = Outgoing(key=f"churn:{alert.id}:{action}:{now.isoformat()}", channel=team.supervisor_channel,
+                          text=text, blocks=blocks, method="chat.update", edits=f"churn:{alert.id}:post")
         enqueue(session, update, now=now)
     return (update.key,)
 
