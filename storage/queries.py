@@ -411,6 +411,13 @@ def outbox_ids_by_keys(*, session: Session, keys: list[str]) -> list[int]:
     return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.in_(keys))))
 
 
+def pending_edits_of(*, session: Session, post_key: str) -> list[int]:
+    """Edits queued for the message posted under ``post_key`` (``Outgoing.edits``) still to send."""
+    return list(session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.method == "chat.update", OutboxMessage.state == "pending",
+        OutboxMessage.payload["edits"].as_string() == post_key)))
+
+
 def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> list[int]:
     return list(
         session.scalars(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.pacing import BURST
-from bot.services.outbox import Outgoing, deliver, drain, enqueue
+from bot.services.outbox import Outgoing, deliver, deliver_keys, drain, enqueue
 from storage.models import OutboxMessage
 from tests.conftest import Bot
 from tests.slackdriver import SlackDriver
@@ -188,3 +188,29 @@ def test_work_after_an_ack_hands_a_paced_channel_to_the_background_instead_of_sl
     assert [m.state for m in outbox(bot)] == ["sent"] * BURST + ["pending"] * 3
     assert drain(bot.runtime) == 3  # what the background delivery then does
     assert posted_texts(slack, CHANNEL) == Counter({f"Escalation {n}": 1 for n in range(BURST + 3)})
+
+
+def test_an_edit_decided_before_its_post_is_recorded_goes_with_the_post(slack: SlackDriver, bot: Bot) -> None:
+    """A click on a record's message can come while its post is on its way (Slack has it, we have not
+    recorded its ts yet): the click's edit waits, and whoever records the post sends the edit at once,
+    editing exactly that message."""
+    queue(bot, [Outgoing(key="issue:77:post", channel=CHANNEL, text="Complaint IS-77"),
+                Outgoing(key="issue:77:update:1", channel=CHANNEL, text="Complaint IS-77, responded",
+                         method="chat.update", edits="issue:77:post")])
+    deliver_keys(bot.runtime, ["issue:77:update:1"])  # the click's own delivery: its post is not recorded
+    assert slack.fake.calls_to("chat.update") == []
+    deliver_keys(bot.runtime, ["issue:77:post"])  # the post's delivery records it, then sends the edit
+    [post] = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok and c.args["text"] == "Complaint IS-77"]
+    [edit] = [c for c in slack.fake.calls_to("chat.update") if c.ok]
+    assert (edit.args["channel"], edit.args["ts"], edit.args["text"]) == (
+        CHANNEL, post.response["ts"], "Complaint IS-77, responded")
+    assert {m.key: m.state for m in outbox(bot)} == {"issue:77:post": "sent", "issue:77:update:1": "sent"}
+
+
+def test_an_edit_of_a_post_that_never_went_is_dropped_with_its_reason(slack: SlackDriver, bot: Bot) -> None:
+    queue(bot, [Outgoing(key="issue:78:update:1", channel=CHANNEL, text="responded", method="chat.update",
+                         edits="issue:78:post")])
+    drain(bot.runtime, max_wait=timedelta(seconds=30))
+    assert slack.fake.calls_to("chat.update") == []
+    [edit] = outbox(bot)
+    assert (edit.state, edit.last_error) == ("dropped", "the message to edit was never posted")

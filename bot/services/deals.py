@@ -201,13 +201,10 @@ def comment(runtime: Runtime, *, actor_id: str, deal_id: int, remark: str | None
         text, blocks = deal_message(deal=deal, number=customer.number, company=customer.company,
                                     owner=customer.owner_id, lang=team_language(runtime.config, team))
         keys: list[str] = []
-        posted = queries.posted_message(session=session, key=f"deal:{deal.id}:post")
-        if posted is not None:
-            channel, ts = posted
-            message = Outgoing(key=f"deal:{deal.id}:comment:{now.isoformat()}", channel=channel, text=text,
-                               blocks=blocks, method="chat.update", ts=ts)
-            enqueue(session, message, now=now)
-            keys.append(message.key)
+        message = Outgoing(key=f"deal:{deal.id}:comment:{now.isoformat()}", channel=team.supervisor_channel,
+                           text=text, blocks=blocks, method="chat.update", edits=f"deal:{deal.id}:post")
+        enqueue(session, message, now=now)
+        keys.append(message.key)
         rep_text = t("dm_deal_comment", team_language(runtime.config, team), number=escape(customer.number),
                      company=escape(customer.company), user=actor_id, comment=escape(remark))
         dm = Outgoing(key=f"deal:{deal.id}:comment-dm:{now.isoformat()}", channel=customer.owner_id, text=rep_text)

@@ -293,7 +293,7 @@ def _recompute(session: Session, runtime: Runtime, handover_id: int) -> None:
 
 def _draft_update(session: Session, runtime: Runtime, handover: Handover, *, now: datetime,
                   rejected_successor: str | None = None) -> list[Outgoing]:
-    """Show the draft's current state on its message (or on its post, if that is still waiting)."""
+    """Show the draft's current state on its message (the edit waits for the post to be recorded)."""
     team = runtime.team_by_id(handover.team_id)
     lang = team_language(runtime.config, team)
     customers, items = hq.open_items_counts(session=session, owner=handover.from_user, team_id=handover.team_id)
@@ -302,15 +302,8 @@ def _draft_update(session: Session, runtime: Runtime, handover: Handover, *, now
                                  by=handover.requested_by if handover.state == "pending" else handover.decided_by,
                                  moved=handover.moved, rejected_successor=rejected_successor)
     key = f"handover:{handover.id}:draft"
-    posted = queries.posted_message(session=session, key=key)
-    if posted is None:
-        waiting = queries.outbox_message_by_key(session=session, key=key)
-        if waiting is not None and waiting.state == "pending":
-            waiting.payload = {**waiting.payload, "text": text, "blocks": blocks}
-        return []
-    channel, ts = posted
-    return [Outgoing(key=f"{key}:{handover.state}:{now.isoformat()}", channel=channel, text=text, blocks=blocks,
-                     method="chat.update", ts=ts)]
+    return [Outgoing(key=f"{key}:{handover.state}:{now.isoformat()}", channel=team.supervisor_channel, text=text,
+                     blocks=blocks, method="chat.update", edits=key)]
 
 
 def _draft_for(session: Session, runtime: Runtime, *, owner: str, team_id: int, now: datetime) -> list[str]:

@@ -166,11 +166,7 @@ def _close(runtime: Runtime, *, actor_id: str, issue_id: int, resolution: str | 
         team = runtime.team_by_id(customer.team_id)
         text, blocks = issue_message(issue=issue, customer=customer, lang=team_language(runtime.config, team),
                                      tz=team.timezone)
-        posted = queries.posted_message(session=session, key=f"issue:{issue.id}:post")
-        if posted is None:
-            return ()
-        channel, ts = posted
-        update = Outgoing(key=f"issue:{issue.id}:update:{now.isoformat()}", channel=channel, text=text,
-                          blocks=blocks, method="chat.update", ts=ts)
+        update = Outgoing(key=f"issue:{issue.id}:update:{now.isoformat()}", channel=team.supervisor_channel,
+                          text=text, blocks=blocks, method="chat.update", edits=f"issue:{issue.id}:post")
         enqueue(session, update, now=now)
     return (update.key,)

@@ -77,6 +77,8 @@ class Outgoing:
     carries_approval_request: int | None = None
     # chat.update of a message whose ts we already know
     ts: str | None = None
+    # chat.update of the message queued under this key: it goes once that post is recorded
+    edits: str | None = None
     # a reply in the thread of this message
     thread_ts: str | None = None
     # the person whose action this reports: told if it cannot be delivered
@@ -129,7 +131,8 @@ def enqueue(session: Session, message: Outgoing, *, now: datetime, skip: bool = 
             "method": message.method,
             "channel": message.channel,
             "payload": {"text": message.text, "blocks": message.blocks, "ts": message.ts,
-                        "thread_ts": message.thread_ts, **({"files": message.files} if message.files else {})},
+                        "thread_ts": message.thread_ts, **({"files": message.files} if message.files else {}),
+                        **({"edits": message.edits} if message.edits else {})},
             "state": "skipped" if skip else "pending",
             "attempts": 0,
             "created_at": now,
@@ -290,10 +293,17 @@ def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
                 continue
             target_ts = message.payload.get("ts")
             channel = message.channel
-            if message.method == "chat.update" and target_ts is None:
+            if message.method == "chat.update" and target_ts is None and message.payload.get("edits"):
+                posted = queries.posted_message(session=session, key=message.payload["edits"])
+                if posted is None:
+                    _wait_for_post(session, message, post_key=message.payload["edits"], now=now)
+                    continue
+                channel, target_ts = posted
+            elif message.method == "chat.update" and target_ts is None:
                 request = session.get(ApprovalRequest, message.approval_request_id)
                 if request is None or request.message_ts is None:
-                    _wait_for_post(session, message, now=now)
+                    _wait_for_post(session, message, post_key=f"approval:{message.approval_request_id}:post",
+                                   now=now)
                     continue
                 channel, target_ts = request.channel or channel, request.message_ts
             claimed.append(_Claimed(message.id, message.key, message.method, channel, dict(message.payload),
@@ -316,9 +326,9 @@ def _is_dead(claimant: str) -> bool:
     return False
 
 
-def _wait_for_post(session: Session, message: OutboxMessage, *, now: datetime) -> None:
-    """An edit of an approval message not posted yet: it goes once that post is recorded."""
-    post = queries.outbox_message_by_key(session=session, key=f"approval:{message.approval_request_id}:post")
+def _wait_for_post(session: Session, message: OutboxMessage, *, post_key: str, now: datetime) -> None:
+    """An edit of a message not posted yet (or sent and not yet recorded): it goes once that post is."""
+    post = queries.outbox_message_by_key(session=session, key=post_key)
     message.claimed_until, message.claimed_by = None, None
     if post is None or post.state not in ("pending",):
         message.state, message.last_error = "dropped", "the message to edit was never posted"
@@ -385,12 +395,15 @@ def _record_sent(runtime: Runtime, claimed: _Claimed, response: Any) -> list[int
         message.state, message.sent_at, message.result_ts = "sent", runtime.wall_now(), response.get("ts")
         message.claimed_until, message.claimed_by = None, None
         message.last_error, message.first_failed_at = None, None
-        if claimed.approval_request_id is not None and claimed.method == "chat.postMessage":
+        if claimed.method != "chat.postMessage":
+            return []
+        waiting = queries.pending_edits_of(session=session, post_key=claimed.key)
+        if claimed.approval_request_id is not None:
             request = session.get(ApprovalRequest, claimed.approval_request_id)
             if request is not None:
                 request.channel, request.message_ts = response.get("channel"), response.get("ts")
-                return queries.pending_updates_of(session=session, approval_request_ids=[request.id])
-    return []
+                waiting += queries.pending_updates_of(session=session, approval_request_ids=[request.id])
+        return waiting
 
 
 # Failures ---------------------------------------------------------------------------------------------
