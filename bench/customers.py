@@ -87,22 +87,32 @@ def due_date(runtime: Runtime, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def company_names(rng: random.Random, count: int) -> Iterator[tuple[str, bool]]:
-    """(name, Chinese?) pairs, alternating English and Chinese, every name a different company."""
-    english = rng.sample(range(len(EN_FIRST) * len(EN_SECOND) * len(EN_PLACE)), (count + 1) // 2)
-    chinese = rng.sample(range(2 * len(ZH_CITY) * len(ZH_BRAND) * len(ZH_TRADE)), count // 2)
+    """(name, Chinese?) pairs, alternating English and Chinese, every name a different company.
+
+    60,000 English and 60,000 Chinese base names; past that, each base name comes in numbered
+    branches ("Acme Tech Shanghai 2 Ltd", "上海华为技术2有限公司"), as many as the count needs. Up to
+    120,000 customers the names are the ones they always were.
+    """
+    english_space = len(EN_FIRST) * len(EN_SECOND) * len(EN_PLACE)
+    chinese_space = 2 * len(ZH_CITY) * len(ZH_BRAND) * len(ZH_TRADE)
+    english_count, chinese_count = (count + 1) // 2, count // 2
+    english = rng.sample(range(english_space * -(-english_count // english_space)), english_count)
+    chinese = rng.sample(range(chinese_space * -(-chinese_count // chinese_space)), chinese_count)
     for i in range(count):
         if i % 2 == 0:
-            n = english[i // 2]
+            branch, n = divmod(english[i // 2], english_space)
             first, rest = divmod(n, len(EN_SECOND) * len(EN_PLACE))
             second, place = divmod(rest, len(EN_PLACE))
-            yield f"{EN_FIRST[first]} {EN_SECOND[second]} {EN_PLACE[place]} {rng.choice(EN_SUFFIX)}", False
+            numbered = f" {branch + 1}" if branch else ""
+            yield f"{EN_FIRST[first]} {EN_SECOND[second]} {EN_PLACE[place]}{numbered} {rng.choice(EN_SUFFIX)}", False
         else:
-            n = chinese[i // 2]
+            branch, n = divmod(chinese[i // 2], chinese_space)
             form, rest = divmod(n, len(ZH_CITY) * len(ZH_BRAND) * len(ZH_TRADE))
             city, rest = divmod(rest, len(ZH_BRAND) * len(ZH_TRADE))
             brand, trade = divmod(rest, len(ZH_TRADE))
             c, b, t, s = ZH_CITY[city], ZH_BRAND[brand], ZH_TRADE[trade], rng.choice(ZH_SUFFIX)
-            yield (f"{b}{t}（{c}）{s}" if form else f"{c}{b}{t}{s}"), True
+            numbered = str(branch + 1) if branch else ""
+            yield (f"{b}{t}{numbered}（{c}）{s}" if form else f"{c}{b}{t}{numbered}{s}"), True
 
 
 def seed_customers(db: Database, team_ids: Mapping[str, int], owners: Mapping[str, Sequence[str]], *, count: int,

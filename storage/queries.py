@@ -17,7 +17,6 @@ from sqlalchemy import (
     case,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -142,40 +141,6 @@ def visible_customer(*, session: Session, scope: CustomerScope, customer_id: int
         .where(Customer.id == customer_id, LIVE, scope.clause())
         .options(selectinload(Customer.contacts))
     ).one_or_none()
-
-
-def visible_by_number(*, session: Session, scope: CustomerScope, number: str) -> Customer | None:
-    return session.scalars(
-        select(Customer)
-        .where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
-        .options(selectinload(Customer.contacts))
-    ).one_or_none()
-
-
-def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
-    """Customers whose number, company or contact names contain ``folded``, best first.
-
-    Best: the number itself, then numbers and then companies that start with the query, then a
-    contact name or a word that starts with it, then a match anywhere; within a rank, the most
-    recently contacted first.
-    """
-    escaped = _escape_like(folded)
-    number = func.lower(Customer.number)
-    rank = case(
-        (number == folded, 0),
-        (number.like(escaped + "%", escape="\\"), 1),
-        (Customer.search_text.like(literal("\x1f") + number + literal("\x1f" + escaped + "%"), escape="\\"), 2),
-        (or_(Customer.search_text.like("%\x1f" + escaped + "%", escape="\\"),
-             Customer.search_text.like("% " + escaped + "%", escape="\\")), 3),
-        else_=4,
-    )
-    statement = (
-        select(Customer)
-        .where(LIVE, scope.clause(), Customer.search_text.like("%" + escaped + "%", escape="\\"))
-        .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(statement))
 
 
 def _escape_like(text: str) -> str:

@@ -11,6 +11,7 @@ from bot.runtime import Runtime
 from bot.services.directory import Actor
 from bot.services.permissions import scope_of
 from storage import queries
+from storage import search as indexed
 from storage.models import Customer, FollowUp
 
 OPTIONS_LIMIT = 100  # Slack's limit for an external select
@@ -23,7 +24,7 @@ def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LI
         return []
     scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
-        return queries.search_customers(session=session, scope=scope, folded=folded, limit=limit)
+        return indexed.search_customers(session=session, scope=scope, folded=folded, limit=limit)
 
 
 def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
@@ -32,10 +33,10 @@ def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
     scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
         if looks_like_number(reference):
-            found = queries.visible_by_number(session=session, scope=scope, number=reference)
+            found = indexed.visible_by_number(session=session, scope=scope, number=reference)
             if found is not None:
                 return [found]
-        matches = queries.search_customers(session=session, scope=scope, folded=fold(reference), limit=FIND_LIMIT)
+        matches = indexed.search_customers(session=session, scope=scope, folded=fold(reference), limit=FIND_LIMIT)
     exact = [c for c in matches if fold(c.company) == fold(reference) or c.number.lower() == reference.lower()]
     return exact[:1] if len(exact) == 1 else matches
 

@@ -1,0 +1,358 @@
+"""Customer search (type-ahead, ``/followup find``, a customer named by number or name) through an index.
+
+The order is the one the plain query (``scan``) gives, the reference the tests compare with: the
+number itself, then numbers that start with the query, then companies that start with it, then a
+contact name or a word that starts with it, then a match anywhere; within a rank the most recently
+contacted first, then the newest. Only live customers the asker may see, at most ``limit``.
+
+How it stays fast on a million customers: each rank is one SQL query that applies the visibility
+and sorts in SQL, asked only for the rows still missing, so a query matching half the customers
+reads about ``limit`` of them instead of ranking them all. A rank's rows come one of two ways:
+- few candidates (counted through an index, up to ``DENSE``): read those candidates and sort them;
+- many: walk an index in contact order (everyone's, or each supervised team's) and stop at the
+  ``limit``-th match; with at least ``DENSE`` visible matches that is about ``limit × visible /
+  DENSE`` rows.
+Candidates come from ``lower(number)`` (the number ranks) and from the text index:
+- SQLite: the FTS5 table ``customer_search`` (trigram tokenizer, kept by triggers on customers).
+  ``body`` is the search text plus a closing unit separator (any substring of three characters or
+  more); ``starts`` is the search text with two STX before each field and word start, so a one- or
+  two-character field or word start is a trigram too (``"\\x02\\x02a"``, ``"\\x02ac"``). Without
+  FTS5 (not compiled in: the migration skips the table) every search is the plain ``scan``.
+- PostgreSQL: a ``pg_trgm`` GIN index on ``search_text`` answers the same LIKE patterns.
+A rep (own customers only) is answered by the plain query over their own rows (the owner index).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Customer
+from storage.queries import LIVE, CustomerScope
+from storage.queries import _escape_like as escape_like
+
+log = logging.getLogger(__name__)
+
+FTS_TABLE = "customer_search"
+DENSE = 500  # visible candidates from which a rank is read in contact order rather than sorted
+STX2 = "\x02\x02"  # marks a field or word start in the ``starts`` column
+SEP = "\x1f"  # separates the fields of ``customers.search_text``
+NUMBER_INDEX = "ix_customers_search_number"
+ORDER_INDEX = "ix_customers_search_contact_order"
+TEAM_ORDER_INDEX = "ix_customers_search_team_contact_order"
+TRGM_INDEX = "ix_customers_search_trgm"
+TRIGGERS = ("customer_search_insert", "customer_search_delete", "customer_search_update")
+INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX)
+
+
+# Schema (revision 0010) --------------------------------------------------------------------------
+
+
+def _columns_sql(value: str) -> str:
+    """``body, starts, lead`` of the FTS5 row for the search text ``value`` (an SQL expression)."""
+    body = f"{value} || char(31)"
+    starts = f"replace(replace({value}, ' ', ' ' || char(2, 2)), char(31), char(31) || char(2, 2))"
+    lead = f"char(2, 2) || substr({value}, 2 + instr(substr({value}, 2), char(31)))"
+    return f"{body}, {starts}, {lead}"
+
+
+def fts5_available(conn: Connection) -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (3.34+); tests force False."""
+    try:
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.followup_fts5_probe USING fts5(x, tokenize='trigram')")
+    except Exception:  # noqa: BLE001 - "no such module: fts5" / "no such tokenizer: trigram"
+        return False
+    conn.exec_driver_sql("DROP TABLE temp.followup_fts5_probe")
+    return True
+
+
+def create_sqlite_index(conn: Connection) -> None:
+    """The FTS5 table filled from the customers, its triggers, and the number and order indexes."""
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {NUMBER_INDEX} "
+                         "ON customers (lower(number), team_id, owner_id, registration)")
+    # Contact order with every column a rank's condition reads: walked in order without the table.
+    rank_columns = "owner_id, registration, number, search_text"
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ORDER_INDEX} "
+                         f"ON customers (last_contact_at, id, team_id, {rank_columns})")
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {TEAM_ORDER_INDEX} "
+                         f"ON customers (team_id, last_contact_at, id, {rank_columns})")
+    if not fts5_available(conn):
+        log.warning("SQLite without FTS5 (trigram): customer search scans the customers table")
+        return
+    conn.exec_driver_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+                         "body, starts, lead, content='', tokenize='trigram')")
+    conn.exec_driver_sql(f"DELETE FROM {FTS_TABLE}")
+    columns = "rowid, body, starts, lead"
+    conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE} ({columns}) SELECT id, {_columns_sql('search_text')} FROM customers")
+    new = f"new.id, {_columns_sql('new.search_text')}"
+    old = f"'delete', old.id, {_columns_sql('old.search_text')}"
+    conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON customers BEGIN "
+                         f"INSERT INTO {FTS_TABLE} ({columns}) VALUES ({new}); END")
+    conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER DELETE ON customers BEGIN "
+                         f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, {columns}) VALUES ({old}); END")
+    conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER UPDATE OF id, search_text ON customers "
+                         f"BEGIN INSERT INTO {FTS_TABLE} ({FTS_TABLE}, {columns}) VALUES ({old}); "
+                         f"INSERT INTO {FTS_TABLE} ({columns}) VALUES ({new}); END")
+
+
+def drop_sqlite_index(conn: Connection) -> None:
+    for trigger in TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    for index in (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX):
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+
+
+def _trgm_schema(conn: Connection) -> str | None:
+    return conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                             "WHERE e.extname = 'pg_trgm'")).scalar()
+
+
+def create_postgresql_index(conn: Connection) -> None:
+    """``pg_trgm`` (in ``public`` unless it exists already) and its GIN index, the number and order indexes."""
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {NUMBER_INDEX} "
+                      "ON customers (lower(number) text_pattern_ops, team_id, owner_id, registration)"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {ORDER_INDEX} "
+                      "ON customers (last_contact_at DESC NULLS LAST, id DESC)"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TEAM_ORDER_INDEX} "
+                      "ON customers (team_id, last_contact_at DESC NULLS LAST, id DESC)"))
+    schema = _trgm_schema(conn)
+    if schema is None:
+        try:
+            with conn.begin_nested():  # another schema's migration may create it at the same moment
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        except Exception as exc:  # noqa: BLE001 - not installed, or no right to create it
+            log.warning("pg_trgm could not be created (%s): customer search without a trigram index", exc)
+        schema = _trgm_schema(conn)
+        if schema is None:
+            return
+    quoted = '"' + schema.replace('"', '""') + '"'
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON customers "
+                      f"USING gin (search_text {quoted}.gin_trgm_ops)"))
+
+
+def drop_postgresql_index(conn: Connection) -> None:
+    for index in INDEXES:
+        conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """The objects above, which the models do not declare (for comparing the models with migrations)."""
+    return bool(name) and ((type_ == "index" and name in INDEXES) or
+                           (type_ == "table" and str(name).startswith(FTS_TABLE)))
+
+
+# Queries -----------------------------------------------------------------------------------------
+
+
+def _sqlite_table_hint(compiler: SQLiteCompiler, table_: Any, hint: str | None) -> str | None:
+    return hint
+
+
+# SQLAlchemy drops table hints on SQLite; these queries name the index to read (``INDEXED BY``,
+# ``NOT INDEXED``), so that a rank is read through its candidates or in contact order as chosen.
+SQLiteCompiler.get_from_hint_text = _sqlite_table_hint  # type: ignore[method-assign,assignment]
+
+
+def rank_of(folded: str) -> ColumnElement[int]:
+    """The rank of a customer for ``folded`` (0 best .. 4), as the plain query has always ranked."""
+    escaped = escape_like(folded)
+    number = func.lower(Customer.number)
+    return case(
+        (number == folded, 0),
+        (number.like(escaped + "%", escape="\\"), 1),
+        (Customer.search_text.like(literal(SEP) + number + literal(SEP + escaped + "%"), escape="\\"), 2),
+        (or_(Customer.search_text.like("%" + SEP + escaped + "%", escape="\\"),
+             Customer.search_text.like("% " + escaped + "%", escape="\\")), 3),
+        else_=4,
+    )
+
+
+def _contains(folded: str) -> ColumnElement[bool]:
+    return Customer.search_text.like("%" + escape_like(folded) + "%", escape="\\")
+
+
+def _newest_first(dialect: str) -> list[Any]:
+    # SQLite sorts NULL first ascending, hence last descending: its plain DESC walks the index backwards.
+    contact = Customer.last_contact_at.desc() if dialect == "sqlite" else Customer.last_contact_at.desc().nulls_last()
+    return [contact, Customer.id.desc()]
+
+
+def scan(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
+    """The plain query: every visible customer whose search text contains ``folded``, ranked in one sort."""
+    dialect = session.get_bind().dialect.name
+    statement = (
+        select(Customer)
+        .where(LIVE, scope.clause(), _contains(folded))
+        .order_by(rank_of(folded), *_newest_first(dialect))
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def has_text_index(session: Session) -> bool:
+    """SQLite: whether the FTS5 table exists (it does not where FTS5 was missing when migrating)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    found = session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                            {"n": FTS_TABLE}).first()
+    return found is not None
+
+
+def _fts_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _next_prefix(value: str) -> str | None:
+    """The smallest string above every string starting with ``value`` (binary order), None if none."""
+    for i in range(len(value) - 1, -1, -1):
+        code = ord(value[i]) + 1
+        if code == 0xD800:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return value[:i] + chr(code)
+    return None
+
+
+class _Search:
+    """One search: the rank queries, their candidates, and the order they are read in."""
+
+    def __init__(self, session: Session, scope: CustomerScope, folded: str, dense: int) -> None:
+        self.session, self.scope, self.folded, self.dense = session, scope, folded, dense
+        self.dialect = session.get_bind().dialect.name
+        self.rank = rank_of(folded)
+        self.number = func.lower(Customer.number)
+
+    def candidates(self, rank: int) -> tuple[ColumnElement[bool] | None, str]:
+        """An indexed condition true for every customer of ``rank`` (None: no index helps), and
+        SQLite's hint to read it through that index."""
+        q = self.folded
+        by_number = f"INDEXED BY {NUMBER_INDEX}"
+        if rank == 0:
+            return self.number == q, by_number
+        if rank == 1:
+            if self.dialect != "sqlite":
+                return self.number.like(escape_like(q) + "%", escape="\\"), by_number
+            upper = _next_prefix(q)
+            return (and_(self.number >= q, self.number < upper) if upper is not None else self.number >= q), by_number
+        if self.dialect == "sqlite":
+            if rank == 2:  # the company: ``lead`` is STX2 and the search text after the number
+                return _fts("lead", (STX2 if len(q) == 1 else STX2[0]) + q), "NOT INDEXED"
+            if rank == 3:
+                marked = q.replace(" ", " " + STX2)
+                return _fts("starts", (STX2 if len(q) == 1 else STX2[0]) + marked), "NOT INDEXED"
+            return (_fts("body", q) if len(q) >= 3 else None), "NOT INDEXED"
+        if rank in (2, 3):
+            escaped = escape_like(q)
+            return or_(Customer.search_text.like("%" + SEP + escaped + "%", escape="\\"),
+                       Customer.search_text.like("% " + escaped + "%", escape="\\")), ""
+        return (_contains(q) if len(q) >= 3 else None), ""
+
+    def count(self, condition: ColumnElement[bool], hint: str) -> int:
+        """Visible candidates, up to ``dense`` (an admin's: all candidates, read from the index alone)."""
+        visible = [] if self.scope.everything else [LIVE, self.scope.clause()]
+        probe = (select(Customer.id).with_hint(Customer, hint, "sqlite")
+                 .where(condition, *visible).limit(self.dense))
+        return self.session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
+
+    def ids(self, rank: int, need: int) -> list[int]:
+        """The first ``need`` customers of ``rank`` in contact order (ids: the rows are read once, at the end)."""
+        # The cheap test first: most rows read in contact order fail it and are not ranked.
+        exact = [_contains(self.folded), LIVE, self.scope.clause(), self.rank == rank]
+        condition, hint = self.candidates(rank)
+        if condition is not None and (rank == 0 or self.count(condition, hint) < self.dense):
+            return self._sorted(condition, hint, exact, need)
+        return self._in_order(exact, need)
+
+    def _sorted(self, condition: ColumnElement[bool], hint: str, exact: list[ColumnElement[bool]],
+                need: int) -> list[int]:
+        """Every candidate read through its index, then sorted (fewer than ``dense`` of them)."""
+        if self.dialect == "sqlite":
+            statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact)
+        else:
+            # The candidates first, whatever the planner guesses of a LIKE's selectivity.
+            found = select(Customer.id).where(condition).cte("candidates").prefix_with("MATERIALIZED")
+            statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*exact)
+        return list(self.session.scalars(statement.order_by(*_newest_first(self.dialect)).limit(need)))
+
+    def _in_order(self, exact: list[ColumnElement[bool]], need: int) -> list[int]:
+        """Matches read in contact order through an order index, stopping at ``need``: everyone's
+        order for an admin; each supervised team's, and their own customers elsewhere, merged.
+        On SQLite the order indexes hold every column the test reads: the table is not touched."""
+        order = _newest_first(self.dialect)
+        if self.scope.everything:
+            statement = select(Customer.id).with_hint(Customer, f"INDEXED BY {ORDER_INDEX}", "sqlite")
+            return list(self.session.scalars(statement.where(*exact).order_by(*order).limit(need)))
+        parts: list[Select[int, datetime | None]] = [
+            select(Customer.id, Customer.last_contact_at)
+            .with_hint(Customer, f"INDEXED BY {TEAM_ORDER_INDEX}", "sqlite")
+            .where(Customer.team_id == team_id, *exact).order_by(*order).limit(need)
+            for team_id in self.scope.team_ids
+        ]
+        parts.append(select(Customer.id, Customer.last_contact_at)
+                     .where(Customer.owner_id == self.scope.user_id, Customer.team_id.not_in(self.scope.team_ids),
+                            *exact).order_by(*order).limit(need))
+        merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
+        contact = merged.c.last_contact_at.desc()
+        statement = (select(merged.c.id)
+                     .order_by(contact if self.dialect == "sqlite" else contact.nulls_last(), merged.c.id.desc())
+                     .limit(need))
+        return list(self.session.scalars(statement))
+
+
+def _fts(column_name: str, phrase: str) -> ColumnElement[bool]:
+    """Customers whose FTS5 ``column_name`` contains ``phrase`` (three characters or more)."""
+    fts = table(FTS_TABLE, column("rowid"))
+    query = f"{{{column_name}}} : {_fts_phrase(phrase)}"
+    return Customer.id.in_(select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(query)))
+
+
+def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int,
+                     dense: int | None = None) -> list[Customer]:
+    """Customers whose number, company or contact names contain ``folded``, best first (see the module)."""
+    if not folded or limit <= 0:
+        return []
+    if not (scope.everything or scope.team_ids) or not has_text_index(session):
+        return scan(session=session, scope=scope, folded=folded, limit=limit)
+    search = _Search(session, scope, folded, DENSE if dense is None else dense)
+    ids: list[int] = []
+    for rank in range(5):
+        if len(ids) >= limit:
+            break
+        ids += search.ids(rank, limit - len(ids))
+    if not ids:
+        return []
+    by_id = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return [by_id[i] for i in ids]
+
+
+def visible_by_number(*, session: Session, scope: CustomerScope, number: str) -> Customer | None:
+    return session.scalars(
+        select(Customer)
+        .where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
+        .options(selectinload(Customer.contacts))
+    ).one_or_none()
+
+
+__all__: Sequence[str] = ("search_customers", "scan", "visible_by_number", "rank_of", "escape_like")

@@ -1,0 +1,317 @@
+"""Customer search through the index (storage/search.py) gives exactly what the plain query gives.
+
+The reference below is the query type-ahead and find ran before the index (a LIKE over every
+visible customer, ranked in one sort). On a few thousand generated customers (English and Chinese
+names, both teams' number formats, mixed case, full-width forms, contacts, ties and NULLs in the
+contact order, rejected registrations), every query is run by the service (``customers.search``)
+and by the reference, for each kind of viewer, and with the switch between "sort the candidates"
+and "read in contact order" forced both ways (``dense``). Then: the FTS5 table follows every kind
+of write (bulk insert, edit, delete, owner change), SQLite without FTS5 falls back to the plain
+query, and revision 0010 goes up and down on this database (SQLite, or PostgreSQL with
+TEST_DATABASE_URL) and leaves a working index.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from slack_sdk import WebClient
+from sqlalchemy import case, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from bot.config import load_teams_config
+from bot.domain.followups import fold, search_text
+from bot.runtime import Runtime
+from bot.services import customers
+from bot.services.directory import resolve_actor, sync_directory
+from bot.services.permissions import scope_of
+from storage import search
+from storage.db import Database, alembic_config
+from storage.models import Customer
+from storage.queries import CustomerScope
+from tests.conftest import TEAMS_FILE, Clock, own_database
+
+REP, REP2, SUP, REPW, SUPW, ADMIN = "U0REP1", "U0REP2", "U0SUPEAST", "U0REPW", "U0SUPWEST", "U0ADMIN"
+VIEWERS = (REP, REP2, SUP, REPW, SUPW, ADMIN)
+COUNT = 3000
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+ENGLISH = ("Acme", "ACME", "Apex", "Atlas", "Ace", "Beacon", "Tech", "Delta", "Zenith", "Nova", "Ａｃｍｅ", "Macmedia")
+ENGLISH_2 = ("Tech", "Data", "Systems", "Trading", "Consulting", "Logistics", "Labs", "TECH")
+PLACES = ("Shanghai", "Beijing", "Seattle", "Austin")
+SUFFIXES = ("Ltd", "Inc.", "Co., Ltd.", "LLC", "100% Ltd", "A_B Corp", "Quote\" Ltd", "Back\\slash")
+CITIES = ("上海", "北京", "深圳", "杭州")
+BRANDS = ("华为", "华润", "中兴", "大华", "新华", "阿里")
+TRADES = ("技术", "科技", "电子", "贸易")
+PEOPLE = ("Wang Wei", "Li Na", "John Smith", "Mary Acme", "王伟", "李娜", "华强", "ＪＯＨＮ")
+
+QUERIES = (
+    # English, one to many characters, words and phrases
+    "a", "ac", "acm", "acme", "tech", "acme tech", "e t", "ltd", "ing", "co., l", "smith", "mary a",
+    # Chinese
+    "华", "华为", "华为技", "华为技术", "技术（", "（上海）", "王", "王伟",
+    # numbers, whole and in part, both formats
+    "cl", "cl2026", "cl2026001", "CL2026007", "la", "la-it", "la-it-2026-00", "2026", "001", "-", "0",
+    # mixed case and full-width input
+    "ACME", "AcMe TeCh", "ＡＣＭＥ", "Ａｃ", "ＣＬ２０２６", "华为（上海",
+    # LIKE's and FTS5's special characters, and nothing at all
+    "%", "_", "\\", '"', "100%", "a_b", 'quote"', "zq", "zzzz",
+)
+
+
+def reference(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
+    """Type-ahead's query before the index, kept as it was (storage/queries.py at e8dc805)."""
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    number = func.lower(Customer.number)
+    rank = case(
+        (number == folded, 0),
+        (number.like(escaped + "%", escape="\\"), 1),
+        (Customer.search_text.like(literal("\x1f") + number + literal("\x1f" + escaped + "%"), escape="\\"), 2),
+        (or_(Customer.search_text.like("%\x1f" + escaped + "%", escape="\\"),
+             Customer.search_text.like("% " + escaped + "%", escape="\\")), 3),
+        else_=4,
+    )
+    statement = (
+        select(Customer)
+        .where(Customer.registration != "rejected", scope.clause(),
+               Customer.search_text.like("%" + escaped + "%", escape="\\"))
+        .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+@dataclass
+class Book:
+    db: Database
+    runtime: Runtime
+    team_ids: dict[str, int]
+
+
+def customer_rows(team_ids: dict[str, int], count: int, *, seed: int = 7, first_id: int = 1) -> list[dict[str, Any]]:
+    """``count`` customers: East China numbers CL2026001…, West Coast LA-IT-2026-001…, owners of both
+    teams; contact times with ties and NULLs; about one in twenty rejected."""
+    rng = random.Random(seed)
+    owners = {"East China": (REP, REP2, SUP), "West Coast": (REPW, SUPW)}
+    sequence = {"East China": 0, "West Coast": 0}
+    rows = []
+    for customer_id in range(first_id, first_id + count):
+        team = rng.choice(("East China", "East China", "West Coast"))
+        sequence[team] += 1
+        seq = sequence[team] + (first_id - 1)
+        number = f"CL2026{seq:03d}" if team == "East China" else f"LA-IT-2026-{seq:03d}"
+        if rng.random() < 0.5:
+            company = f"{rng.choice(ENGLISH)} {rng.choice(ENGLISH_2)} {rng.choice(PLACES)} {rng.choice(SUFFIXES)}"
+        elif rng.random() < 0.5:
+            company = f"{rng.choice(CITIES)}{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司"
+        else:
+            company = f"{rng.choice(BRANDS)}{rng.choice(TRADES)}（{rng.choice(CITIES)}）有限公司"
+        people = rng.sample(PEOPLE, rng.choice((0, 1, 1, 2)))
+        contact = rng.random()
+        last_contact = (None if contact < 0.05 else NOW - timedelta(hours=rng.randrange(40)) if contact < 0.5
+                        else NOW - timedelta(minutes=rng.randrange(100_000)))
+        rows.append({
+            "id": customer_id, "number": number, "team_id": team_ids[team], "owner_id": rng.choice(owners[team]),
+            "company": company, "name_key": None, "industry": "Manufacturing", "need": "ERP",
+            "acquired_at": NOW, "source": "website", "intent": "medium", "tags": [], "region": None,
+            "search_text": search_text(number=number, company=company, contacts=people), "status": "lead",
+            "registration": "rejected" if rng.random() < 0.05 else "approved", "paused": False, "warning": False,
+            "last_contact_at": last_contact, "created_by": REP, "created_at": NOW, "updated_at": NOW,
+        })
+    return rows
+
+
+def make_runtime(db: Database) -> Runtime:
+    return Runtime(config=load_teams_config(TEAMS_FILE), db=db, slack=WebClient(token="xoxb-none",
+                   base_url="http://127.0.0.1:9/api/"), clock=Clock(), wall=Clock())
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
+    """A database of its own with ``COUNT`` customers, inserted in bulk (the triggers index them)."""
+    with own_database(tmp_path_factory.mktemp("search"), prefix="search") as url:
+        db = Database(url)
+        try:
+            db.migrate()
+            runtime = make_runtime(db)
+            sync_directory(runtime)
+            with db.engine.begin() as conn:
+                conn.execute(insert(Customer.__table__), customer_rows(runtime.team_ids, COUNT))
+                if db.engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT setval(pg_get_serial_sequence('customers', 'id'), "
+                                      "(SELECT max(id) FROM customers))"))
+                    conn.execute(text("ANALYZE customers"))
+            yield Book(db, runtime, dict(runtime.team_ids))
+        finally:
+            db.dispose()
+
+
+def reference_ids(book: Book, viewer: str, query: str, limit: int = customers.OPTIONS_LIMIT) -> list[int]:
+    actor = resolve_actor(book.runtime.config, viewer)
+    assert actor is not None
+    with book.db.read() as session:
+        return [c.id for c in reference(session=session, scope=scope_of(book.runtime, actor), folded=fold(query),
+                                        limit=limit)]
+
+
+def indexed_ids(book: Book, viewer: str, query: str, limit: int = customers.OPTIONS_LIMIT) -> list[int]:
+    actor = resolve_actor(book.runtime.config, viewer)
+    assert actor is not None
+    return [c.id for c in customers.search(book.runtime, actor, query, limit=limit)]
+
+
+def mismatches(book: Book, viewer: str, queries: tuple[str, ...] = QUERIES, limit: int = 100) -> list[str]:
+    found = []
+    for query in queries:
+        want, got = reference_ids(book, viewer, query, limit), indexed_ids(book, viewer, query, limit)
+        if got != want:
+            first = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
+            found.append(f"{query!r}: {len(got)} results, {len(want)} expected; first difference at {first}")
+    return found
+
+
+def test_the_generated_book_exercises_every_rank_and_many_results(book: Book) -> None:
+    """The data set is not trivial: queries reach the 100-option cap, every rank occurs, and the
+    reference itself sees viewers differently."""
+    assert len(reference_ids(book, ADMIN, "a")) == 100
+    assert len(reference_ids(book, SUP, "华")) == 100
+    assert reference_ids(book, ADMIN, "cl2026001")[:1] == reference_ids(book, SUP, "cl2026001")[:1]
+    assert reference_ids(book, REPW, "cl2026001") == []
+    with book.db.read() as session:
+        ranks = {rank for (rank,) in session.execute(
+            select(search.rank_of("acme")).where(search._contains("acme")).distinct())}
+        assert ranks == {2, 3, 4}
+        assert {r for (r,) in session.execute(select(search.rank_of("cl2026")).distinct())} >= {1}
+
+
+@pytest.mark.parametrize("dense", [1, 40, search.DENSE, 10**9], ids=["in-order", "mixed", "default", "sorted"])
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_indexed_search_equals_the_plain_query(book: Book, viewer: str, dense: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same customers, same order, for English, Chinese, numbers, mixed case and full-width input;
+    a rep, two reps of one team, both supervisors and an admin."""
+    monkeypatch.setattr(search, "DENSE", dense)
+    assert mismatches(book, viewer) == []
+
+
+@pytest.mark.parametrize("viewer", (SUP, ADMIN))
+def test_find_takes_the_first_twenty_in_the_same_order(book: Book, viewer: str) -> None:
+    assert mismatches(book, viewer, ("a", "acme", "华为", "cl20", "la"), limit=customers.FIND_LIMIT) == []
+
+
+def test_a_changed_ranking_would_be_noticed(book: Book, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison can fail: newest contact last instead of first is caught."""
+    monkeypatch.setattr(search, "_newest_first", lambda dialect: [Customer.last_contact_at.asc(), Customer.id])
+    assert mismatches(book, ADMIN, ("a", "acme")) != []
+
+
+def test_every_write_keeps_the_index(book: Book) -> None:
+    """Bulk insert, edit, owner change, delete: searches see each at once (the triggers on SQLite)."""
+    db = book.db
+    first = COUNT + 1000
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(Customer.__table__), customer_rows(book.team_ids, 50, seed=99, first_id=first))
+        assert indexed_ids(book, ADMIN, "zyxwv corp") == []
+        with db.write() as session:
+            edited = session.get(Customer, first)
+            assert edited is not None
+            edited.company = "Zyxwv Corp"
+            edited.search_text = search_text(number=edited.number, company=edited.company, contacts=["赵六"])
+        assert indexed_ids(book, ADMIN, "zyxwv corp") == [first]
+        assert indexed_ids(book, ADMIN, "赵六") == [first]
+        with db.write() as session:  # a handover: visibility follows the owner, not the index
+            session.execute(update(Customer).where(Customer.id == first).values(
+                owner_id=REPW, team_id=book.team_ids["West Coast"]))
+        assert (indexed_ids(book, REPW, "zyxw"), indexed_ids(book, SUP, "zyxw")) == ([first], [])
+        with db.write() as session:
+            session.execute(delete(Customer).where(Customer.id == first))
+        assert indexed_ids(book, ADMIN, "zyxwv") == []
+        for viewer in (REP, SUP, ADMIN):
+            assert mismatches(book, viewer, ("a", "ac", "acme", "华为", "cl", "la-it")) == []
+        if db.is_sqlite:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}, rank) "
+                                  "VALUES ('integrity-check', 1)"))
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(delete(Customer).where(Customer.id >= first))
+
+
+def test_sqlite_without_fts5_falls_back_to_the_plain_query(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where FTS5 is not compiled in, the migration leaves the table out and search scans, same results."""
+    monkeypatch.setattr(search, "fts5_available", lambda conn: False)
+    db = Database(f"sqlite:///{tmp_path / 'no_fts5.db'}")
+    try:
+        db.migrate()
+        runtime = make_runtime(db)
+        sync_directory(runtime)
+        with db.engine.begin() as conn:
+            conn.execute(insert(Customer.__table__), customer_rows(runtime.team_ids, 400))
+            tables = {name for (name,) in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+        assert search.FTS_TABLE not in tables
+        without = Book(db, runtime, dict(runtime.team_ids))
+        with db.read() as session:
+            assert not search.has_text_index(session)
+        for viewer in (REP, SUP, ADMIN):
+            assert mismatches(without, viewer, ("a", "acme", "华为", "cl2026", "ＡＣＭＥ")) == []
+    finally:
+        db.dispose()
+
+
+def search_objects(db: Database) -> set[str]:
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            rows = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'customer_search%' "
+                                     "OR name LIKE 'ix_customers_search%'"))
+        else:
+            rows = conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                                     "AND indexname LIKE 'ix_customers_search%'"))
+        return {name for (name,) in rows}
+
+
+def downgrade(db: Database, revision: str) -> None:
+    with db.engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
+def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
+    """Down: every search object gone, search still right (the plain query). Up again on existing
+    customers: the index is built from them and used (PostgreSQL: the trigram operator class is
+    found though the extension lives outside this schema's search_path)."""
+    with own_database(tmp_path, prefix="search_mig") as url:
+        db = Database(url)
+        try:
+            db.migrate()
+            runtime = make_runtime(db)
+            sync_directory(runtime)
+            with db.engine.begin() as conn:
+                conn.execute(insert(Customer.__table__), customer_rows(runtime.team_ids, 300))
+            migrated = Book(db, runtime, dict(runtime.team_ids))
+            expected = ({search.FTS_TABLE, *search.INDEXES} - {search.TRGM_INDEX} if db.is_sqlite
+                        else set(search.INDEXES))
+            assert expected <= search_objects(db)
+            downgrade(db, "0009")
+            assert search_objects(db) == set()
+            assert db.current_revision() == "0009"
+            db.migrate()
+            assert expected <= search_objects(db)
+            for viewer in (REP, SUP, ADMIN):
+                assert mismatches(migrated, viewer, ("a", "acme", "华为技术", "cl2026", "la-it")) == []
+            if not db.is_sqlite:
+                with db.engine.begin() as conn:
+                    conn.execute(text("SET LOCAL enable_seqscan = off"))
+                    plan = " ".join(str(row[0]) for row in conn.execute(text(
+                        "EXPLAIN SELECT id FROM customers WHERE search_text LIKE '%acme%'")))
+                assert search.TRGM_INDEX in plan
+        finally:
+            db.dispose()
