@@ -25,10 +25,24 @@ import pytest
 import bot.views
 from bot.domain.paging import Page
 from bot.domain.policy import GradePolicy
+from bot.domain.reports import DealsWon, Dims, Month, Rate, TeamFigures, funnel_from_ranks
 from bot.services.duelist import DueEntry, DueList
 from bot.services.home import Compliance, HomeSummary, OverdueCustomer
-from bot.views import approvals, churn, deals, digest, duelist, followup, grades, home, issues, lead
-from bot.views.blocks import clip, escape
+from bot.views import (
+    approvals,
+    churn,
+    deals,
+    digest,
+    duelist,
+    followup,
+    grades,
+    handover,
+    home,
+    issues,
+    lead,
+    reports,
+)
+from bot.views.blocks import clip, escape, section
 from tests.fakeslack import validate_message_blocks, validate_view
 
 HOSTILE = "<!channel> <!here> <@U0ADMIN> <http://evil.example|click> & *bold*"
@@ -112,6 +126,23 @@ def paged_home_summary() -> HomeSummary:
 
 # One or more renderings per builder: (module.function, a call that renders it).
 Render = Callable[[], Any]
+def handover_row() -> SimpleNamespace:
+    return SimpleNamespace(number=HOSTILE, company=HOSTILE, grade="A", status="won", last_contact_at=AT,
+                           next_step_at=AT, warning=True, contact=HOSTILE, due_items=2, open_issues=1)
+
+
+def hostile_figures() -> TeamFigures:
+    """A team's month whose every name a user typed (team, industry, region) is hostile."""
+    dims = Dims("U0REP1", "A", HOSTILE, HOSTILE)
+    return TeamFigures(
+        team=HOSTILE, tz="UTC", month=Month(2026, 10), start=datetime(2026, 10, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 1, tzinfo=UTC), partial=False, rep=None, new={dims: 2},
+        new_by_week={date(2026, 10, 5): 2}, churned_by_week={date(2026, 10, 5): 1}, by_status={"lead": 2},
+        by_grade={"A": 2}, funnel=funnel_from_ranks({(None, 0): 2}), deals={dims: DealsWon(1, Decimal(1000), 1, (9,))},
+        churn={dims: Rate(1, 2)}, saved={}, repurchase={}, on_time={dims: Rate(1, 2)}, logging={dims: Rate(2, 2)},
+        issues={}, satisfaction={}, names={"U0REP1": HOSTILE})
+
+
 CASES: list[tuple[str, Render]] = [
     ("approvals.approval_message", lambda: approvals.approval_message(
         request_id=1, kind="registration", requester="U0REP1", payload=approval_payload(), lang="en", tz="UTC")),
@@ -174,12 +205,26 @@ CASES: list[tuple[str, Render]] = [
     ("lead.lead_saved_view", lambda: lead.lead_saved_view("en", number=HOSTILE, company=HOSTILE)),
     ("lead.lead_saving_view", lambda: lead.lead_saving_view("en", company=HOSTILE)),
     ("lead.lead_not_saved_view", lambda: lead.lead_not_saved_view("en", message=COMPOSED)),
+    ("handover.handover_modal", lambda: handover.handover_modal(
+        "en", from_user="U0REP1", to_user="U0SUPEAST", team=HOSTILE, rows=[handover_row()],
+        totals={"customers": 1, "next_steps": 1, "due_items": 2, "open_issues": 1, "warnings": 1},
+        grades={"A": 1}, tz="UTC", today=DAY, private_metadata="{}")),
+    ("handover.draft_message", lambda: handover.draft_message("en", handover_id=3, rep="U0REP1", customers=4,
+                                                              open_items=2, state="draft")[1]),
+    ("handover.awaiting_contact_lines", lambda: [section("\n".join(handover.awaiting_contact_lines("en", [
+        SimpleNamespace(number=HOSTILE, company=HOSTILE, predecessor="U0REP1", successor="U0SUPEAST",
+                        effective_on=DAY, attention_until=DAY)])))]),
+    ("handover.needs_owner_lines", lambda: [section("\n".join(handover.needs_owner_lines("en", [
+        SimpleNamespace(number=HOSTILE, company=HOSTILE, owner="U0REP1")])))]),
+    ("reports.section_blocks", lambda: reports.section_blocks(hostile_figures(), "en")),
+    ("reports.report_messages", lambda: reports.report_messages("en", [hostile_figures()])[0][1]),
 ]
 # Builders whose mrkdwn holds no user text at all (modals of inputs only).
 NO_USER_TEXT = {"approvals.reason_modal", "churn.plan_modal", "churn.churned_modal", "issues.resolve_modal",
-                "lead.lead_not_saved_view"}
+                "lead.lead_not_saved_view", "handover.draft_message"}
 # Public functions of bot.views that build no blocks, and why.
 NOT_BUILDERS = {
+    "charts.report_charts": "PNG images, no mrkdwn (tests/test_report_views.py draws them)",
     "duelist.why": "a phrase, rendered through due_list_message",
     "followup.when_text": "a time as text",
 }
