@@ -1,8 +1,9 @@
 """The process's spreadsheets (PRODUCT "Spreadsheets"): column headers, layouts and cell values.
 
 Pure: no Slack, no database, no file formats (``bot.services.spreadsheets`` reads and writes
-xlsx and csv). Everything here works on header strings and cell values as openpyxl or the csv
-module hand them over (``str``, ``int``, ``float``, ``datetime``, ``date`` or ``None``).
+xlsx and csv). Everything here works on header strings and cell values as calamine or the csv
+module hand them over (``str``, ``int``, ``float``, ``bool``, ``datetime``, ``date``, ``time``,
+``""`` or ``None`` for an empty cell).
 
 Two layouts are read, told apart by their headers:
 
