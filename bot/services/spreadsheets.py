@@ -890,7 +890,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
     # Customers already there: only what the file says and differs.
     stored = queries.customers_by_ids(session=session, customer_ids=[c.id for c in plan.existing.values()])
     history: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
+    audit = []
     for index, found in plan.existing.items():
         customer = stored[found.id]  # as it is now, inside the write transaction
         ids[index] = customer.id
