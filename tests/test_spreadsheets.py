@@ -255,6 +255,43 @@ def test_bad_follow_up_rows_name_their_column(bot: Bot, tmp_path: Path) -> None:
     assert counts(bot)["followups"] == 0
 
 
+def test_xlsx_rows_and_columns_are_named_as_the_spreadsheet_shows_them(bot: Bot, tmp_path: Path) -> None:
+    """The table may start anywhere (here at B3, under a title in C1), with blank rows inside; Excel
+    date cells (a datetime, a serial number formatted as a date) read as the dates they show."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["C1"] = "客户信息登记表"
+    for column, header in zip("BCDEF", ["客户名称", "所属行业", "负责人", "信息获取时间", "客户状态"], strict=True):
+        sheet[f"{column}3"] = header
+    sheet.append([None, "日期格式有限公司", "制造业", "U0REP1", datetime(2025, 3, 2, 9, 15), "潜在客户"])
+    sheet.append([])
+    sheet.append([None, "序列号日期有限公司", "零售", "U0REP2", 45717, "意向客户"])  # 2025-03-01
+    sheet["E6"].number_format = "yyyy-mm-dd"
+    sheet.append([None, "坏日期有限公司", "零售", "U0REP2", "2025-02-30", "意向客户"])
+    book.save(tmp_path / "moved.xlsx")
+    with pytest.raises(ImportRefused) as refused:
+        import_file(bot.runtime, tmp_path / "moved.xlsx", team=east(bot))
+    assert refused.value.problems == ['row 7, column E (信息获取时间): "2025-02-30" is not a real date']
+    sheet.delete_rows(7)
+    book.save(tmp_path / "moved.xlsx")
+    assert import_file(bot.runtime, tmp_path / "moved.xlsx", team=east(bot)).created == 2
+    with bot.db.read() as session:
+        acquired = {company: at for company, at in session.execute(select(Customer.company, Customer.acquired_at))}
+    assert acquired == {"日期格式有限公司": datetime(2025, 3, 2, 1, 15, tzinfo=UTC),  # 09:15 in Shanghai
+                        "序列号日期有限公司": datetime(2025, 3, 1, 4, 0, tzinfo=UTC)}  # a day: noon in Shanghai
+
+
+def test_an_xlsx_export_writes_dates_as_date_cells(bot: Bot, tmp_path: Path) -> None:
+    import_file(bot.runtime, seed_file(tmp_path), team=east(bot), owner="U0REP1")
+    spreadsheets.export_file(bot.runtime, tmp_path / "out.xlsx", fmt="xlsx", lang="zh-CN", team=east(bot))
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    header = [cell.value for cell in sheet[1]]
+    dates = [row[header.index("跟进日期")] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.value for cell in dates] == [datetime(2024, 3, d, 12, 0) for d in (1, 5, 10, 15, 20)] + [
+        datetime(2024, 4, 5, 12, 0)]
+    assert {cell.number_format for cell in dates} == {"yyyy-mm-dd hh:mm"}
+
+
 def test_existing_customers_are_updated_not_duplicated(bot: Bot, tmp_path: Path) -> None:
     ids = {name: make_customer(bot, "U0REP1", name) for name in ("Acme Ltd", "Beta Tech", "Gamma Co., Ltd.",
                                                                 "Delta 有限公司")}
