@@ -330,9 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for fmt in formats:
             imported, import_mb = best_of(args.repeat, "import", str(files[fmt]), database_url=args.database_url)
             ratio = imported["seconds"] / floor["seconds"]
+            cpu_ratio = "" if args.database_url else f", x{imported['cpu'] / floor['cpu']:.2f} of the floor's"
             print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
-                  f"x{ratio:.2f} of the floor (CPU {imported['cpu']:.2f} s, x{imported['cpu'] / floor['cpu']:.2f} of "
-                  f"the floor's), peak {import_mb:.0f} MB -- {imported['summary']}")
+                  f"x{ratio:.2f} of the floor (CPU {imported['cpu']:.2f} s{cpu_ratio}), peak {import_mb:.0f} MB -- "
+                  f"{imported['summary']}")
             if imported["created"] != args.customers or imported["followups"] != rows:
                 failures.append(f"import {fmt} wrote {imported['created']} customers and {imported['followups']} "
                                 f"follow-ups, not {args.customers} and {rows}")
