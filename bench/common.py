@@ -116,11 +116,11 @@ class Children:
             self._tmp.cleanup()
 
     def start(self, name: str, args: Sequence[str], env: dict[str, str] | None = None, *,
-              stdout_pipe: bool = False) -> Child:
+              stdout_pipe: bool = False, cwd: Path = ROOT) -> Child:
         log = Path(self._tmp.name) / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, *args], cwd=ROOT, env={**child_env(), **(env or {})}, stdin=subprocess.DEVNULL,
+                [sys.executable, *args], cwd=cwd, env={**child_env(), **(env or {})}, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE if stdout_pipe else out, stderr=out,
             )
         child = Child(name, process, log)
@@ -240,10 +240,13 @@ class Served:
     child: Child
 
 
-def start_bot(children: Children, fake: FakeSlackProcess, database_url: str) -> Served:
-    """The real bot, started as in production: ``followup-bot serve`` configured by the environment."""
+def start_bot(children: Children, fake: FakeSlackProcess, database_url: str, *, name: str = "bot",
+              checkout: Path = ROOT) -> Served:
+    """The real bot, started as in production: ``followup-bot serve`` configured by the environment.
+
+    ``checkout``: another checkout's bot (e.g. a worktree of an older commit, to compare with in the same run)."""
     port = free_port()
-    child = children.start("bot", ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], env={
+    child = children.start(name, ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=checkout, env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
         "DATABASE_URL": database_url, "FOLLOWUP_CONFIG": TEAMS_FILE,
     })

@@ -135,12 +135,14 @@ class CustomerScope:
 LIVE = Customer.registration != "rejected"
 
 
-def visible_customer(*, session: Session, scope: CustomerScope, customer_id: int) -> Customer | None:
-    return session.scalars(
-        select(Customer)
-        .where(Customer.id == customer_id, LIVE, scope.clause())
-        .options(selectinload(Customer.contacts))
-    ).one_or_none()
+def visible_customer(*, session: Session, scope: CustomerScope, customer_id: int,
+                     contacts: bool = True) -> Customer | None:
+    """The customer if the scope may see it; ``contacts=False`` leaves its contacts unread (hot writes
+    that never show them save a query inside the write transaction)."""
+    statement = select(Customer).where(Customer.id == customer_id, LIVE, scope.clause())
+    if contacts:
+        statement = statement.options(selectinload(Customer.contacts))
+    return session.scalars(statement).one_or_none()
 
 
 def _escape_like(text: str) -> str:

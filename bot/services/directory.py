@@ -102,6 +102,7 @@ class SlackProfile:
     tz: str | None
     locale: str | None
     deleted: bool
+    fetched_at: datetime | None = None  # when Slack said so (None: not known to this process)
 
 
 def cached_profile(runtime: Runtime, user_id: str, *, session: Session | None = None) -> SlackProfile | None:
@@ -120,7 +121,7 @@ def cached_profile(runtime: Runtime, user_id: str, *, session: Session | None = 
         cached = queries.get_slack_user(session=session, user_id=user_id)
     if cached is None:
         return None
-    profile = SlackProfile(tz=cached.tz, locale=cached.locale, deleted=cached.deleted)
+    profile = SlackProfile(tz=cached.tz, locale=cached.locale, deleted=cached.deleted, fetched_at=cached.fetched_at)
     runtime.profiles[user_id] = (time.monotonic(), profile)
     return profile
 
@@ -177,8 +178,13 @@ class Requester:
 def refresh_user(runtime: Runtime, user_id: str, *, now: datetime) -> None:
     """Ask Slack for the user's locale and time zone when our copy is missing or stale.
 
-    Called after the request is acknowledged; a failure leaves the old copy in place.
+    Called after the request is acknowledged; a failure leaves the old copy in place. No read when
+    the process remembers a copy that is fresh (the stored one can only be as fresh or fresher).
     """
+    remembered = runtime.profiles.get(user_id)
+    if (remembered is not None and time.monotonic() - remembered[0] < LOCALE_MEMORY_SECONDS
+            and remembered[1].fetched_at is not None and now - remembered[1].fetched_at < USER_CACHE_TTL):
+        return
     with runtime.db.read() as session:
         cached = queries.get_slack_user(session=session, user_id=user_id)
     if cached is not None and now - cached.fetched_at < USER_CACHE_TTL:
@@ -218,7 +224,8 @@ def first_profile(runtime: Runtime, user_id: str) -> SlackProfile | None:
 def _keep_profile(runtime: Runtime, user_id: str, user: dict[str, Any], *, now: datetime,
                   background: bool) -> SlackProfile:
     """Remember what users.info answered, in the process and in ``slack_users``."""
-    profile = SlackProfile(tz=user.get("tz"), locale=user.get("locale"), deleted=bool(user.get("deleted")))
+    profile = SlackProfile(tz=user.get("tz"), locale=user.get("locale"), deleted=bool(user.get("deleted")),
+                           fetched_at=now)
     runtime.profiles[user_id] = (time.monotonic(), profile)
     with runtime.db.write(background=background) as session:
         queries.save_slack_user(

@@ -133,7 +133,8 @@ def log_followup(runtime: Runtime, *, actor: Actor, data: FollowUpInput, request
         # Claimed first, insert-on-conflict: a concurrent copy of this request waits here for the
         # first to commit, then finds its follow-up.
         first = queries.claim_request_key(session=session, key=request_key, at=now)
-        customer = queries.visible_customer(session=session, scope=scope, customer_id=data.customer_id)
+        customer = queries.visible_customer(session=session, scope=scope, customer_id=data.customer_id,
+                                            contacts=False)  # the confirmation does not show them
         if customer is None:
             raise InvalidInput({"customer": ("customer_not_found_field", {})})
         policy = _policy(runtime, customer, session)

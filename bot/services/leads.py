@@ -146,7 +146,10 @@ def save_lead(
     assert team is not None
     now = runtime.now()
     name_key = normalize_company_name(lead.company)
-    number = _allocate_number(runtime, team, lead, now) if customer_id is None else None
+    # SQLite has one writer at a time: a transaction of its own for the number would only queue
+    # twice for the same lock, so there the number is taken inside the registration's transaction.
+    apart = customer_id is None and not runtime.db.is_sqlite
+    number = _allocate_number(runtime, team, lead, now) if apart else None
     try:
         with runtime.db.write() as session:
             if not queries.claim_request_key(session=session, key=request_key, at=now):
@@ -154,7 +157,8 @@ def save_lead(
             existing = queries.customer_by_name_key(session=session, name_key=name_key)
             if existing is not None and existing.id != customer_id:
                 raise _duplicate(existing, actor)
-            if number is not None:
+            if customer_id is None:
+                number = number or _take_number(session, team, lead, now)
                 customer = _new_customer(session, runtime, actor=actor, lead=lead, name_key=name_key, now=now,
                                          number=number)
             else:
@@ -183,18 +187,22 @@ def _duplicate(existing: Customer, actor: Actor) -> InvalidInput:
 
 
 def _allocate_number(runtime: Runtime, team: TeamConfig, lead: LeadInput, now: datetime) -> str:
-    """Take the next customer number in a transaction of its own.
+    """Take the next customer number in a transaction of its own (PostgreSQL).
 
     The sequence row is locked only for this short transaction, so concurrent leads of a team
     do not queue behind each other's whole registration. A registration that then fails leaves
     a gap: numbers are never reused, not necessarily contiguous.
     """
+    with runtime.db.write() as session:
+        return _take_number(session, team, lead, now)
+
+
+def _take_number(session: Session, team: TeamConfig, lead: LeadInput, now: datetime) -> str:
     key, fmt = number_parts(
         team.customer_number, year=now.astimezone(team.zone).year,
         region=(lead.region or team.region or "XX").upper(), industry=industry_code(lead.industry, team.industry_codes),
     )
-    with runtime.db.write() as session:
-        return fmt.format(seq=queries.next_sequence(session=session, key=key))
+    return fmt.format(seq=queries.next_sequence(session=session, key=key))
 
 
 def _new_customer(session: Session, runtime: Runtime, *, actor: Actor, lead: LeadInput, name_key: str,
