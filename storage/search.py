@@ -25,7 +25,8 @@ A rep (own customers only) is answered by the plain query over their own rows (t
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -62,8 +63,10 @@ NUMBER_INDEX = "ix_customers_search_number"
 ORDER_INDEX = "ix_customers_search_contact_order"
 TEAM_ORDER_INDEX = "ix_customers_search_team_contact_order"
 TRGM_INDEX = "ix_customers_search_trgm"
+COMPANY_INDEX = "ix_customers_search_company"  # PostgreSQL: the company field of the search text
+COMPANY_SQL = "split_part(search_text, E'\\x1f', 3)"
 TRIGGERS = ("customer_search_insert", "customer_search_delete", "customer_search_update")
-INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX)
+INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX)
 
 
 # Schema (revision 0010) --------------------------------------------------------------------------
@@ -133,10 +136,14 @@ def create_postgresql_index(conn: Connection) -> None:
     """``pg_trgm`` (in ``public`` unless it exists already) and its GIN index, the number and order indexes."""
     conn.execute(text(f"CREATE INDEX IF NOT EXISTS {NUMBER_INDEX} "
                       "ON customers (lower(number) text_pattern_ops, team_id, owner_id, registration)"))
-    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {ORDER_INDEX} "
-                      "ON customers (last_contact_at DESC NULLS LAST, id DESC)"))
-    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TEAM_ORDER_INDEX} "
-                      "ON customers (team_id, last_contact_at DESC NULLS LAST, id DESC)"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {COMPANY_INDEX} "
+                      f"ON customers ({COMPANY_SQL} text_pattern_ops)"))
+    # Contact order with every column a rank's condition reads: index-only scans, stopped at the 100th.
+    rank_columns = "owner_id, registration, number, search_text"
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {ORDER_INDEX} ON customers "
+                      f"(last_contact_at DESC NULLS LAST, id DESC) INCLUDE (team_id, {rank_columns})"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TEAM_ORDER_INDEX} ON customers "
+                      f"(team_id, last_contact_at DESC NULLS LAST, id DESC) INCLUDE ({rank_columns})"))
     schema = _trgm_schema(conn)
     if schema is None:
         try:
@@ -263,17 +270,17 @@ class _Search:
                 marked = q.replace(" ", " " + STX2)
                 return _fts("starts", (STX2 if len(q) == 1 else STX2[0]) + marked), "NOT INDEXED"
             return (_fts("body", q) if len(q) >= 3 else None), "NOT INDEXED"
-        if rank in (2, 3):
-            escaped = escape_like(q)
+        escaped = escape_like(q)
+        if rank == 2:
+            return literal_column(COMPANY_SQL).like(escaped + "%", escape="\\"), ""
+        if rank == 3:
             return or_(Customer.search_text.like("%" + SEP + escaped + "%", escape="\\"),
                        Customer.search_text.like("% " + escaped + "%", escape="\\")), ""
         return (_contains(q) if len(q) >= 3 else None), ""
 
-    def count(self, condition: ColumnElement[bool], hint: str) -> int:
-        """Visible candidates, up to ``dense`` (an admin's: all candidates, read from the index alone)."""
-        visible = [] if self.scope.everything else [LIVE, self.scope.clause()]
-        probe = (select(Customer.id).with_hint(Customer, hint, "sqlite")
-                 .where(condition, *visible).limit(self.dense))
+    def count(self, condition: ColumnElement[bool], hint: str, exact: list[ColumnElement[bool]]) -> int:
+        """The rank's visible customers, counted through its candidates up to ``dense``."""
+        probe = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact).limit(self.dense)
         return self.session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
 
     def ids(self, rank: int, need: int) -> list[int]:
@@ -281,9 +288,10 @@ class _Search:
         # The cheap test first: most rows read in contact order fail it and are not ranked.
         exact = [_contains(self.folded), LIVE, self.scope.clause(), self.rank == rank]
         condition, hint = self.candidates(rank)
-        if condition is not None and (rank == 0 or self.count(condition, hint) < self.dense):
+        if condition is not None and (rank == 0 or self.count(condition, hint, exact) < self.dense):
             return self._sorted(condition, hint, exact, need)
-        return self._in_order(exact, need)
+        with planner(self.session, enable_seqscan="off", enable_bitmapscan="off"):
+            return self._in_order(exact, need)
 
     def _sorted(self, condition: ColumnElement[bool], hint: str, exact: list[ColumnElement[bool]],
                 need: int) -> list[int]:
@@ -321,6 +329,27 @@ class _Search:
         return list(self.session.scalars(statement))
 
 
+@contextmanager
+def planner(session: Session, **settings: str) -> Iterator[None]:
+    """PostgreSQL: planner settings for the statements inside, then back as they were (SQLite: nothing).
+
+    A rank read in contact order has, by its count, many matches; the planner cannot know it (it
+    guesses a LIKE '%…%' rare) and would sort every row of the team: without sequential scans and
+    bitmaps, the walk down the order index is what is left."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    names = list(settings)
+    old = session.execute(text("SELECT " + ", ".join(
+        [*(f"current_setting('{name}')" for name in names),
+         *(f"set_config('{name}', :{name}, true)" for name in names)])), settings).one()
+    try:
+        yield
+    finally:
+        session.execute(text("SELECT " + ", ".join(f"set_config('{name}', :old_{name}, true)" for name in names)),
+                        {f"old_{name}": old[i] for i, name in enumerate(names)})
+
+
 def _fts(column_name: str, phrase: str) -> ColumnElement[bool]:
     """Customers whose FTS5 ``column_name`` contains ``phrase`` (three characters or more)."""
     fts = table(FTS_TABLE, column("rowid"))
@@ -337,10 +366,13 @@ def search_customers(*, session: Session, scope: CustomerScope, folded: str, lim
         return scan(session=session, scope=scope, folded=folded, limit=limit)
     search = _Search(session, scope, folded, DENSE if dense is None else dense)
     ids: list[int] = []
-    for rank in range(5):
-        if len(ids) >= limit:
-            break
-        ids += search.ids(rank, limit - len(ids))
+    # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
+    # pattern: a LIKE's plan needs the pattern. Workers cost more to start than 100 rows take.
+    with planner(session, plan_cache_mode="force_custom_plan", max_parallel_workers_per_gather="0"):
+        for rank in range(5):
+            if len(ids) >= limit:
+                break
+            ids += search.ids(rank, limit - len(ids))
     if not ids:
         return []
     by_id = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
