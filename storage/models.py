@@ -276,7 +276,9 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state", "state", "not_before"),)
+    # (method, state): the edits waiting for a post (pending chat.update rows), found without
+    # visiting every pending message (queries.pending_edits_of, once per post sent).
+    __table_args__ = (Index("ix_outbox_state", "state", "not_before"), Index("ix_outbox_method_state", "method", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
