@@ -192,6 +192,11 @@ def typeahead(runtime: Runtime, report: Report, *, dialect: str, repeat: int) ->
     chinese = next(c for c in companies if not c[:1].isascii())
     queries = [english[:n].lower() for n in (1, 2, 4)] + [chinese[:n] for n in (1, 2, 4)]
     askers = {"admin": "U0SCALEADMIN", "supervisor": "U0SUP01"}
+    for user in askers.values():  # warm-up; the floor makes its indexes on its first call (kept in the cache)
+        for query in queries:
+            options(runtime, actor_id=user, query=query)
+            floor_fn(runtime, actor_id=user, query=query)
+    print(f"type-ahead queries: {', '.join(repr(q) for q in queries)}")
     for who, user in askers.items():
         bot_times: list[float] = []
         floor_times: list[float] = []
