@@ -469,16 +469,11 @@ class Group:
             self.orders[slot], self.slots[slot] = order, value
 
 
+# A row's order: rows in date order (to the minute, then row by row); rows without a date (a
+# customer's current state) after every dated row. One int: the minute, shifted, or'ed with the row
+# (UNDATED | row without a date); check_file computes it.
 ROW_BITS = 24  # row numbers below 16,777,216 (Excel stops at 1,048,576)
 UNDATED = 1 << 62
-
-
-def _order(parsed: Parsed) -> int:
-    """Rows in date order (to the minute, then row by row); rows without a date (a customer's
-    current state) after every dated row. One int: the minute, shifted, or'ed with the row."""
-    if parsed.occurred is None:
-        return UNDATED | parsed.row
-    return parsed.minute << ROW_BITS | parsed.row
 
 
 def _order_time(order: int) -> datetime:
@@ -641,7 +636,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             problems.append(f"{where}: the same customer as row {group.first_row}")
         group.rows += 1
         occurred = parsed.occurred
-        order = UNDATED | number if occurred is None else parsed.minute << ROW_BITS | number  # _order, inline
+        order = UNDATED | number if occurred is None else parsed.minute << ROW_BITS | number  # see ROW_BITS
         slots, orders = group.slots, group.orders
         for slot, value in zip(kept_slots, kept_values(values), strict=True):  # Group.keep, inline
             if not value and (value is None or value == "" or value == []):
@@ -744,9 +739,6 @@ class Spill:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         self._batch: list[tuple[Any, ...]] = []
         self.count = 0
-
-    def add(self, item: tuple[Any, ...]) -> None:
-        self.extend([item])
 
     def extend(self, items: list[tuple[Any, ...]]) -> None:
         self._batch.extend(items)
