@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.followups import fold, looks_like_number
 from bot.errors import NotFound
 from bot.runtime import Runtime
-from bot.services.directory import Actor
+from bot.services.directory import Actor, resolve_actor
 from bot.services.permissions import scope_of
 from storage import queries
 from storage import search as indexed
@@ -25,6 +25,13 @@ def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LI
     scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
         return indexed.search_customers(session=session, scope=scope, folded=folded, limit=limit)
+
+
+def customer_options(runtime: Runtime, *, actor_id: str, query: str) -> list[Customer]:
+    """The customer picker's type-ahead for a Slack user: what they may see matching ``query``, at
+    most Slack's 100 options (none for someone outside the teams)."""
+    actor = resolve_actor(runtime.config, actor_id)
+    return [] if actor is None else search(runtime, actor, query)
 
 
 def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
