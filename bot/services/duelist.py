@@ -80,15 +80,19 @@ def _chunk_lists(runtime: Runtime, owners: dict[str, str], now: datetime,
         customers = queries.due_customers(session=session, owner_ids=list(owners), until=latest, now=now)
         items = queries.due_items_for(session=session, owner_ids=list(owners), until=latest, now=now)
     entries: dict[str, list[DueEntry]] = defaultdict(list)
-    for row in customers:
-        reason = row.due_reason or "cadence"
-        days = days_for(row) if reason == "cadence" or reason == "key_stage" else None
-        entries[row.owner_id].append(DueEntry(row.id, row.number, row.company, row.grade, row.status, row.next_due_at,
-                                              reason, days))
+    days_of: dict[tuple[Any, ...], int | None] = {}
+    for row in customers:  # unpacked in queries.DUE_COLUMNS order: hundreds of thousands of rows
+        customer_id, owner, team_id, number, company, grade, status, stage, due_at, reason = row
+        reason = reason or "cadence"
+        days = None
+        if reason == "cadence" or reason == "key_stage":
+            key = (team_id, grade, status, stage)
+            days = days_of[key] if key in days_of else days_of.setdefault(key, days_for(row))
+        entries[owner].append(DueEntry(customer_id, number, company, grade, status, due_at, reason, days))
     del customers
     for row in items:
-        entries[row.item_owner].append(DueEntry(row.id, row.number, row.company, row.grade, row.status, row.due_at,
-                                                row.kind, None, row.note))
+        owner, due_at, kind, note, customer_id, _, _, number, company, grade, status, *_ = row
+        entries[owner].append(DueEntry(customer_id, number, company, grade, status, due_at, kind, None, note))
     del items
     for owner, tz in owners.items():
         due = DueList(owner_id=owner)
