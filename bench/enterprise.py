@@ -14,8 +14,8 @@ On ``bench.enterprise_data`` (default ``--size full``: 10,000 reps in 100 teams,
    high-water mark reset just before).
 3. churn scoring of every active customer (``iter_scores`` consumed) against the one-query floor
    (``bench.churn_scoring.FLOOR``), the same contact counts on both sides. Target: <= 2x.
-4. weekly digests (Monday 09:00) and the monthly reports (1 December) of every team: time and peak
-   resident size, for information.
+4. the alerts, weekly digests (Monday 09:00) and the monthly reports (1 December) of every team: time
+   and peak resident size, for information.
 5. the fan-out: ``daily_due_lists`` then ``drain`` of every due-list DM against the fake Slack
    enforcing one post a second per channel with bursts of 5, every message counted by channel:
    0 lost, 0 twice. The floor is the larger of what the per-channel limit allows (the busiest
@@ -68,7 +68,7 @@ from bot.runtime import Runtime
 from bot.services.churn import iter_scores
 from bot.services.directory import sync_directory, user_profiles
 from bot.services.duelist import iter_due_lists
-from bot.services.duties import daily_due_lists, weekly_digests
+from bot.services.duties import alerts, daily_due_lists, weekly_digests
 from bot.services.outbox import drain, is_user_channel
 from bot.settings import Settings
 from storage.db import Database
@@ -289,6 +289,9 @@ def churn_part(runtime: Runtime, report: Report, *, dialect: str, runs: int) -> 
 
 
 def digests_part(runtime: Runtime) -> None:
+    seconds, queued, peak = with_peak(lambda: alerts(runtime, NOW))
+    print(f"alerts (A silence, D over-contact, objections): {queued:,} messages in {seconds:.2f} s, "
+          f"peak RSS {peak:.0f} MB (informational)")
     seconds, queued, peak = with_peak(lambda: weekly_digests(runtime, NOW))
     print(f"weekly digests of {len(runtime.config.teams)} teams: {queued:,} messages in {seconds:.2f} s, "
           f"peak RSS {peak:.0f} MB (informational)")
