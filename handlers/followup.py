@@ -218,7 +218,7 @@ def register(app: App, runtime: Runtime) -> None:
         if who.actor is None:
             ack(options=[])
             return
-        ack(options=[customer_option(c) for c in customers.search(runtime, who.actor, body.get("value") or "")])
+        ack(options=[customer_option(c) for c in customers.options(runtime, who.actor, body.get("value") or "")])
 
     @answered
     def refresh_previews(ack: Ack, body: dict[str, Any], who: Requester, meta: FollowUpMeta, form: dict[str, Any],

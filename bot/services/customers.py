@@ -27,11 +27,20 @@ def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LI
         return indexed.search_customers(session=session, scope=scope, folded=folded, limit=limit)
 
 
-def customer_options(runtime: Runtime, *, actor_id: str, query: str) -> list[Customer]:
-    """The customer picker's type-ahead for a Slack user: what they may see matching ``query``, at
-    most Slack's 100 options (none for someone outside the teams)."""
+def options(runtime: Runtime, actor: Actor, text: str) -> list[indexed.Option]:
+    """The customer picker's type-ahead: what ``search`` finds, as options (at most Slack's 100)."""
+    folded = fold(text)
+    if not folded:
+        return []
+    scope = scope_of(runtime, actor)
+    with runtime.db.read() as session:
+        return indexed.search_options(session=session, scope=scope, folded=folded, limit=OPTIONS_LIMIT)
+
+
+def customer_options(runtime: Runtime, *, actor_id: str, query: str) -> list[indexed.Option]:
+    """``options`` for a Slack user (none for someone outside the teams)."""
     actor = resolve_actor(runtime.config, actor_id)
-    return [] if actor is None else search(runtime, actor, query)
+    return [] if actor is None else options(runtime, actor, query)
 
 
 def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
