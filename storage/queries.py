@@ -723,9 +723,9 @@ def close_older_due_items(*, session: Session, customer_id: int, kind: str, befo
 # Churn ---------------------------------------------------------------------------------------------
 
 CHURN_BATCH = 5000  # rows of churn_signals fetched at a time
-CHURN_COLUMNS = (Customer.id, Customer.team_id, Customer.owner_id, Customer.number, Customer.company,
-                 Customer.grade, Customer.status, Customer.paused, Customer.created_at, Customer.last_contact_at,
-                 Customer.last_stage, Customer.next_step_at, Customer.warning)
+# What scoring reads of a customer (its cadence, last contact and flag): no more, a million rows come.
+CHURN_COLUMNS = (Customer.id, Customer.team_id, Customer.grade, Customer.status, Customer.last_stage,
+                 Customer.last_contact_at, Customer.warning)
 
 
 def churn_signals(*, session: Session, team_ids: list[int], now: datetime, window_start: datetime,
@@ -778,16 +778,15 @@ def churn_signals(*, session: Session, team_ids: list[int], now: datetime, windo
         .where(Customer.team_id.in_(team_ids), *ACTIVE),
         execution_options={"stream_results": True, "yield_per": CHURN_BATCH},  # this statement's only
     )
+    width = len(CHURN_COLUMNS)
     try:
         for row in rows:
-            facts = {
-                "recent": int(row.recent or 0), "previous": int(row.previous or 0),
-                "min_satisfaction": row.min_satisfaction,
-                "avg_satisfaction": float(row.avg_satisfaction) if row.avg_satisfaction is not None else None,
-                "payment_delay": row.payment_delay, "competitor": int(row.competitor or 0),
-                "open_complaints": int(row.open_complaints or 0), "late_complaints": int(row.late_complaints or 0),
+            recent_, previous, low, average, delay, competitor, open_, late = row[width:]
+            yield row, {
+                "recent": int(recent_ or 0), "previous": int(previous or 0), "min_satisfaction": low,
+                "avg_satisfaction": None if average is None else float(average), "payment_delay": delay,
+                "competitor": int(competitor or 0), "open_complaints": int(open_ or 0), "late_complaints": int(late or 0),
             }
-            yield row, facts
     finally:
         rows.close()
 
