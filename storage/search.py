@@ -34,8 +34,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Select,
     and_,
+    bindparam,
     case,
     column,
     func,
@@ -45,6 +47,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
@@ -243,91 +246,162 @@ def _next_prefix(value: str) -> str | None:
     return None
 
 
+_Shape = tuple[Any, ...]
+_compiled: dict[_Shape, Any] = {}  # (dialect, what, rank, scope's shape, ...) -> the statement compiled once
+
+
+def _run(session: Session, shape: _Shape, build: Any, params: dict[str, Any]) -> list[Any]:
+    """Run the statement ``build`` makes for ``shape`` (built and compiled once) on the session's
+    connection, straight through the driver: ``params`` are only values."""
+    dialect = session.get_bind().dialect
+    key = (dialect.name, *shape)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = build().compile(dialect=dialect)
+    values = compiled.construct_params(params)
+    cursor = session.connection().connection.cursor()
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(compiled.string, tuple(values[name] for name in compiled.positiontup))
+        else:
+            cursor.execute(compiled.string, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _params(folded: str, scope: CustomerScope, dense: int) -> dict[str, Any]:
+    """Every value the statements below bind, for ``folded`` and ``scope``."""
+    escaped = escape_like(folded)
+    marked = folded.replace(" ", " " + STX2)
+    mark = STX2 if len(folded) == 1 else STX2[0]
+    values: dict[str, Any] = {
+        "q": folded, "q_next": _next_prefix(folded), "q_prefix": escaped + "%", "q_company": SEP + escaped + "%",
+        "q_field": "%" + SEP + escaped + "%", "q_word": "% " + escaped + "%", "q_contains": "%" + escaped + "%",
+        "fts_lead": "{lead} : " + _fts_phrase(mark + folded), "fts_starts": "{starts} : " + _fts_phrase(mark + marked),
+        "fts_body": "{body} : " + _fts_phrase(folded), "user": scope.user_id, "dense": dense,
+    }
+    values.update({f"team_{i}": team_id for i, team_id in enumerate(scope.team_ids)})
+    return values
+
+
 class _Search:
-    """One search: the rank queries, their candidates, and the order they are read in."""
+    """One search: per rank, a count of its visible rows through its candidates, then its rows read
+    sorted from the candidates or in contact order. The statements depend on the query only through
+    bound values: each shape is built and compiled once, then run as plain SQL (most of a search's
+    time was SQLAlchemy building and compiling them)."""
 
     def __init__(self, session: Session, scope: CustomerScope, folded: str, dense: int) -> None:
         self.session, self.scope, self.folded, self.dense = session, scope, folded, dense
-        self.dialect = session.get_bind().dialect.name
-        self.rank = rank_of(folded)
+        self.dialect = session.get_bind().dialect
+        self.params = _params(folded, scope, dense)
+        self.scope_shape = ("all",) if scope.everything else ("teams", len(scope.team_ids))
         self.number = func.lower(Customer.number)
 
-    def candidates(self, rank: int) -> tuple[ColumnElement[bool] | None, str]:
-        """An indexed condition true for every customer of ``rank`` (None: no index helps), and
-        SQLite's hint to read it through that index."""
+    def _run(self, shape: _Shape, build: Any, need: int) -> list[Any]:
+        return _run(self.session, (*shape, *self.scope_shape), build, {**self.params, "need": need})
+
+    def rank(self) -> ColumnElement[int]:
+        number, text_ = self.number, Customer.search_text
+        return case(
+            (number == bindparam("q"), 0),
+            (number.like(bindparam("q_prefix"), escape="\\"), 1),
+            (text_.like(literal(SEP) + number + bindparam("q_company"), escape="\\"), 2),
+            (or_(text_.like(bindparam("q_field"), escape="\\"), text_.like(bindparam("q_word"), escape="\\")), 3),
+            else_=4,
+        )
+
+    def scope_clause(self) -> ColumnElement[bool]:
+        if self.scope.everything:
+            return true()
+        teams: list[Any] = [bindparam(f"team_{i}") for i in range(len(self.scope.team_ids))]
+        return or_(Customer.owner_id == bindparam("user"), Customer.team_id.in_(teams))
+
+    def exact(self, rank: int) -> list[ColumnElement[bool]]:
+        # The cheap test first: most rows read in contact order fail it and are not ranked.
+        return [Customer.search_text.like(bindparam("q_contains"), escape="\\"), LIVE, self.scope_clause(),
+                self.rank() == rank]
+
+    def candidates(self, rank: int) -> tuple[ColumnElement[bool] | None, str, _Shape]:
+        """An indexed condition true for every customer of ``rank`` (None: no index helps), SQLite's
+        hint to read it through that index, and what makes its statements' shape."""
         q = self.folded
         by_number = f"INDEXED BY {NUMBER_INDEX}"
         if rank == 0:
-            return self.number == q, by_number
+            return self.number == bindparam("q"), by_number, ()
         if rank == 1:
-            if self.dialect != "sqlite":
-                return self.number.like(escape_like(q) + "%", escape="\\"), by_number
-            upper = _next_prefix(q)
-            return (and_(self.number >= q, self.number < upper) if upper is not None else self.number >= q), by_number
-        if self.dialect == "sqlite":
-            if rank == 2:  # the company: ``lead`` is STX2 and the search text after the number
-                return _fts("lead", (STX2 if len(q) == 1 else STX2[0]) + q), "NOT INDEXED"
-            if rank == 3:
-                marked = q.replace(" ", " " + STX2)
-                return _fts("starts", (STX2 if len(q) == 1 else STX2[0]) + marked), "NOT INDEXED"
-            return (_fts("body", q) if len(q) >= 3 else None), "NOT INDEXED"
-        escaped = escape_like(q)
+            if self.dialect.name != "sqlite":
+                return self.number.like(bindparam("q_prefix"), escape="\\"), by_number, ()
+            if _next_prefix(q) is None:
+                return self.number >= bindparam("q"), by_number, ("open",)
+            return and_(self.number >= bindparam("q"), self.number < bindparam("q_next")), by_number, ()
+        if self.dialect.name == "sqlite":
+            if rank == 4 and len(q) < 3:
+                return None, "", ()
+            column_name = {2: "lead", 3: "starts", 4: "body"}[rank]
+            return _fts(bindparam(f"fts_{column_name}")), "NOT INDEXED", ()
         if rank == 2:
-            return literal_column(COMPANY_SQL).like(escaped + "%", escape="\\"), ""
+            return literal_column(COMPANY_SQL).like(bindparam("q_prefix"), escape="\\"), "", ()
         if rank == 3:
-            return or_(Customer.search_text.like("%" + SEP + escaped + "%", escape="\\"),
-                       Customer.search_text.like("% " + escaped + "%", escape="\\")), ""
-        return (_contains(q) if len(q) >= 3 else None), ""
-
-    def count(self, condition: ColumnElement[bool], hint: str, exact: list[ColumnElement[bool]]) -> int:
-        """The rank's visible customers, counted through its candidates up to ``dense``."""
-        probe = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact).limit(self.dense)
-        return self.session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
+            return or_(Customer.search_text.like(bindparam("q_field"), escape="\\"),
+                       Customer.search_text.like(bindparam("q_word"), escape="\\")), "", ()
+        if len(q) < 3:
+            return None, "", ()
+        return Customer.search_text.like(bindparam("q_contains"), escape="\\"), "", ()
 
     def ids(self, rank: int, need: int) -> list[int]:
         """The first ``need`` customers of ``rank`` in contact order (ids: the rows are read once, at the end)."""
-        # The cheap test first: most rows read in contact order fail it and are not ranked.
-        exact = [_contains(self.folded), LIVE, self.scope.clause(), self.rank == rank]
-        condition, hint = self.candidates(rank)
-        if condition is not None and (rank == 0 or self.count(condition, hint, exact) < self.dense):
-            return self._sorted(condition, hint, exact, need)
+        condition, hint, shape = self.candidates(rank)
+        if condition is not None and (rank == 0 or self._count(rank, condition, hint, shape) < self.dense):
+            return self._sorted(rank, condition, hint, shape, need)
         with planner(self.session, enable_seqscan="off", enable_bitmapscan="off"):
-            return self._in_order(exact, need)
+            return self._in_order(rank, need)
 
-    def _sorted(self, condition: ColumnElement[bool], hint: str, exact: list[ColumnElement[bool]],
-                need: int) -> list[int]:
+    def _count(self, rank: int, condition: ColumnElement[bool], hint: str, shape: _Shape) -> int:
+        """The rank's visible customers, counted through its candidates up to ``dense``."""
+        def build() -> Any:
+            probe = (select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *self.exact(rank))
+                     .limit(bindparam("dense", type_=Integer)))
+            return select(func.count()).select_from(probe.subquery())
+        return int(self._run(("count", rank, *shape), build, 0)[0][0])
+
+    def _sorted(self, rank: int, condition: ColumnElement[bool], hint: str, shape: _Shape, need: int) -> list[int]:
         """Every candidate read through its index, then sorted (fewer than ``dense`` of them)."""
-        if self.dialect == "sqlite":
-            statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact)
-        else:
-            # The candidates first, whatever the planner guesses of a LIKE's selectivity.
-            found = select(Customer.id).where(condition).cte("candidates").prefix_with("MATERIALIZED")
-            statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*exact)
-        return list(self.session.scalars(statement.order_by(*_newest_first(self.dialect)).limit(need)))
+        def build() -> Any:
+            if self.dialect.name == "sqlite":
+                statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *self.exact(rank))
+            else:
+                # The candidates first, whatever the planner guesses of a LIKE's selectivity.
+                found = select(Customer.id).where(condition).cte("candidates").prefix_with("MATERIALIZED")
+                statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*self.exact(rank))
+            return statement.order_by(*_newest_first(self.dialect.name)).limit(bindparam("need", type_=Integer))
+        return [row[0] for row in self._run(("sorted", rank, *shape), build, need)]
 
-    def _in_order(self, exact: list[ColumnElement[bool]], need: int) -> list[int]:
+    def _in_order(self, rank: int, need: int) -> list[int]:
         """Matches read in contact order through an order index, stopping at ``need``: everyone's
         order for an admin; each supervised team's, and their own customers elsewhere, merged.
-        On SQLite the order indexes hold every column the test reads: the table is not touched."""
-        order = _newest_first(self.dialect)
-        if self.scope.everything:
-            statement = select(Customer.id).with_hint(Customer, f"INDEXED BY {ORDER_INDEX}", "sqlite")
-            return list(self.session.scalars(statement.where(*exact).order_by(*order).limit(need)))
-        parts: list[Select[int, datetime | None]] = [
-            select(Customer.id, Customer.last_contact_at)
-            .with_hint(Customer, f"INDEXED BY {TEAM_ORDER_INDEX}", "sqlite")
-            .where(Customer.team_id == team_id, *exact).order_by(*order).limit(need)
-            for team_id in self.scope.team_ids
-        ]
-        parts.append(select(Customer.id, Customer.last_contact_at)
-                     .where(Customer.owner_id == self.scope.user_id, Customer.team_id.not_in(self.scope.team_ids),
-                            *exact).order_by(*order).limit(need))
-        merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
-        contact = merged.c.last_contact_at.desc()
-        statement = (select(merged.c.id)
-                     .order_by(contact if self.dialect == "sqlite" else contact.nulls_last(), merged.c.id.desc())
-                     .limit(need))
-        return list(self.session.scalars(statement))
+        The order indexes hold every column the test reads: the table is not touched."""
+        def build() -> Any:
+            order, exact, limit = _newest_first(self.dialect.name), self.exact(rank), bindparam("need", type_=Integer)
+            if self.scope.everything:
+                return (select(Customer.id).with_hint(Customer, f"INDEXED BY {ORDER_INDEX}", "sqlite")
+                        .where(*exact).order_by(*order).limit(limit))
+            teams: list[Any] = [bindparam(f"team_{i}") for i in range(len(self.scope.team_ids))]
+            parts: list[Select[int, datetime | None]] = [
+                select(Customer.id, Customer.last_contact_at)
+                .with_hint(Customer, f"INDEXED BY {TEAM_ORDER_INDEX}", "sqlite")
+                .where(Customer.team_id == team, *exact).order_by(*order).limit(limit)
+                for team in teams
+            ]
+            parts.append(select(Customer.id, Customer.last_contact_at)
+                         .where(Customer.owner_id == bindparam("user"), Customer.team_id.not_in(teams), *exact)
+                         .order_by(*order).limit(limit))
+            merged = union_all(*(select(part.subquery()) for part in parts)).subquery()
+            contact = merged.c.last_contact_at.desc()
+            return (select(merged.c.id)
+                    .order_by(contact if self.dialect.name == "sqlite" else contact.nulls_last(), merged.c.id.desc())
+                    .limit(limit))
+        return [row[0] for row in self._run(("in_order", rank), build, need)]
 
 
 @contextmanager
@@ -351,10 +425,9 @@ def planner(session: Session, **settings: str) -> Iterator[None]:
                         {f"old_{name}": old[i] for i, name in enumerate(names)})
 
 
-def _fts(column_name: str, phrase: str) -> ColumnElement[bool]:
-    """Customers whose FTS5 ``column_name`` contains ``phrase`` (three characters or more)."""
+def _fts(query: Any) -> ColumnElement[bool]:
+    """Customers the FTS5 ``query`` matches (a column filter and a quoted phrase of three characters or more)."""
     fts = table(FTS_TABLE, column("rowid"))
-    query = f"{{{column_name}}} : {_fts_phrase(phrase)}"
     return Customer.id.in_(select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(query)))
 
 
@@ -402,8 +475,10 @@ def search_options(*, session: Session, scope: CustomerScope, folded: str, limit
     ids = search_ids(session=session, scope=scope, folded=folded, limit=limit)
     if not ids:
         return []
-    rows = session.execute(select(Customer.id, Customer.number, Customer.company).where(Customer.id.in_(ids)))
-    by_id = {row.id: Option(row.id, row.number, row.company) for row in rows}
+    names = [f"id_{i}" for i in range(len(ids))]
+    rows = _run(session, ("options", len(ids)), lambda: select(Customer.id, Customer.number, Customer.company)
+                .where(Customer.id.in_([bindparam(name, type_=Integer) for name in names])), dict(zip(names, ids, strict=True)))
+    by_id = {id_: Option(id_, number, company) for id_, number, company in rows}
     return [by_id[i] for i in ids]
 
 
