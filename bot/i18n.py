@@ -256,6 +256,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "card_contact": {"en": "*Contact:* {contact}", "zh-CN": "*联系人：* {contact}"},
     "card_need": {"en": "*Need:* {need}", "zh-CN": "*需求：* {need}"},
     "card_history": {"en": "*Last follow-ups*", "zh-CN": "*最近跟进*"},
+    "card_history_more": {
+        "en": "The last {shown} of {total} {total:follow-up|follow-ups}: {more} earlier {more:one is|ones are} in `/followup export`.",
+        "zh-CN": "显示最近 {shown} 条，共 {total} 条跟进记录；更早的 {more} 条见 `/followup export`。",
+    },
     "card_no_history": {"en": "No follow-ups yet.", "zh-CN": "暂无跟进记录。"},
     "none": {"en": "none", "zh-CN": "无"},
     "late_mark": {"en": ":warning: late", "zh-CN": ":warning: 逾期"},

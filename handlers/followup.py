@@ -145,7 +145,8 @@ def register(app: App, runtime: Runtime) -> None:
                 ack(text=who.t("show_usage"), response_type="ephemeral")
                 return
             card = customers.card(runtime, actor, rest)
-            title, blocks = customer_card(who.lang, customer=card.customer, followups=card.followups, tz=who.tz)
+            title, blocks = customer_card(who.lang, customer=card.customer, followups=card.followups, tz=who.tz,
+                                          total_followups=card.total_followups)
             ack(text=title, blocks=blocks, response_type="ephemeral")
             return
         if word in CUSTOMER_SUBCOMMANDS:

@@ -253,8 +253,10 @@ def test_show_the_customer_card(slack: SlackDriver, bot: Bot, acme: int) -> None
                   "+86 138 0013 8000", "contact@example.com", "awaiting review"):
         assert shown in text, shown
     history = [b for b in reply["blocks"] if b["type"] == "context"]
-    assert len(history) == 10 and "call number 10" in str(history[0])
+    assert len(history) == 11 and "call number 10" in str(history[0])
     assert "First call" not in text, "only the last 10"
+    assert history[-1]["elements"][0]["text"] == (
+        "The last 10 of 12 follow-ups: 2 earlier ones are in `/followup export`.")  # never cut silently
     assert [e["text"]["text"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
         "Log follow-up", "Propose grade", "Report issue"]
 

@@ -33,6 +33,8 @@ COUNTS = (0, 1, 2, 21)
 COUNTED = [
     ("err_too_long", {}, "limit", "under 1 character.", "under {n} characters."),
     ("deal_cycle", {}, "days", "1 day from", "{n} days from"),
+    ("card_history_more", {"shown": 10, "total": 12}, "more", "1 earlier one is", "{n} earlier ones are"),
+    ("card_history_more", {"shown": 10, "more": 2}, "total", "of 1 follow-up:", "of {n} follow-ups:"),
     ("why_cadence", {"grade": "A"}, "days", "every 1 day for grade A", "every {n} days for grade A"),
     ("why_cadence_status", {}, "days", "every 1 day", "every {n} days"),
     ("why_revisit_months", {}, "months", "revisit, 1 month", "revisit, {n} months"),

@@ -65,10 +65,14 @@ def visible(runtime: Runtime, actor: Actor, customer_id: int) -> Customer:
     return customer
 
 
+CARD_HISTORY = 10  # follow-ups on a customer card; the rest are counted (all of them are in the export)
+
+
 @dataclass(frozen=True)
 class Card:
     customer: Customer
-    followups: list[FollowUp]
+    followups: list[FollowUp]  # the newest CARD_HISTORY
+    total_followups: int
     now: datetime
 
 
@@ -77,5 +81,7 @@ def card(runtime: Runtime, actor: Actor, reference: str) -> Card:
     if len(matches) != 1:
         raise NotFound("customer_not_found", reference=reference)
     with runtime.db.read() as session:
-        followups = queries.recent_followups(session=session, customer_id=matches[0].id, limit=10)
-    return Card(customer=matches[0], followups=followups, now=runtime.now())
+        followups = queries.recent_followups(session=session, customer_id=matches[0].id, limit=CARD_HISTORY)
+        total = (len(followups) if len(followups) < CARD_HISTORY
+                 else queries.count_followups(session=session, customer_id=matches[0].id))
+    return Card(customer=matches[0], followups=followups, total_followups=total, now=runtime.now())

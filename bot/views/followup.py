@@ -125,7 +125,8 @@ def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int) 
     return title, blocks
 
 
-def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -> tuple[str, list[dict[str, Any]]]:
+def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str,
+                  total_followups: int | None = None) -> tuple[str, list[dict[str, Any]]]:
     """Everything the viewer may see of a customer (shown only to them, never in a channel)."""
     title = f"{customer.number} · {customer.company}"
     facts = [
@@ -155,6 +156,9 @@ def customer_card(lang: Lang, *, customer: Any, followups: list[Any], tz: str) -
         if followup.late:
             line += f" · {t('late_mark', lang)}"
         blocks.append(context(line + "\n" + escape(clip(followup.notes or "", 280))))
+    if total_followups is not None and total_followups > len(followups):
+        blocks.append(context(t("card_history_more", lang, shown=len(followups), total=total_followups,
+                                more=total_followups - len(followups))))
     blocks.append(actions(f"card_{customer.id}",
                           button(t("log_followup", lang), ids.LOG_FOLLOWUP, button_value(customer.id), "primary"),
                           button(t("propose_grade", lang), ids.PROPOSE_GRADE, button_value(customer.id)),
