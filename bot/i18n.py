@@ -246,8 +246,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "qe_customer": {"en": "the customer is not one you can log for", "zh-CN": "无法为该客户记录"},
     "qe_no_customer": {"en": "I couldn't tell which customer this is", "zh-CN": "无法确定是哪个客户"},
     "matches": {"en": "Customers matching “{reference}”:", "zh-CN": "与“{reference}”匹配的客户："},
-    "matches_more": {"en": "Showing the first {count}; type more of the name to narrow it down.",
-                     "zh-CN": "仅显示前 {count} 个，请输入更完整的名称。"},
+    "matches_more": {
+        "en": "Showing the best {shown} of {total} matches: type more of the name to narrow it down, or use "
+              "`/followup export` for all the customers you may see.",
+        "zh-CN": "共 {total} 个匹配，显示最相关的 {shown} 个：请输入更完整的名称缩小范围，或用 `/followup export` 导出你可查看的全部客户。",
+    },
+    "matches_more_capped": {
+        "en": "Showing the best {shown} of more than {total} matches: type more of the name to narrow it down, or "
+              "use `/followup export` for all the customers you may see.",
+        "zh-CN": "匹配超过 {total} 个，显示最相关的 {shown} 个：请输入更完整的名称缩小范围，或用 `/followup export` 导出你可查看的全部客户。",
+    },
     "card_status": {"en": "*Status:* {status}{paused}", "zh-CN": "*状态：* {status}{paused}"},
     "card_registration": {"en": "*Registration:* {state}", "zh-CN": "*登记：* {state}"},
     "card_grade": {"en": "*Grade:* {grade}", "zh-CN": "*等级：* {grade}"},

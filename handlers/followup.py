@@ -133,11 +133,12 @@ def register(app: App, runtime: Runtime) -> None:
             if not rest:
                 ack(text=who.t("find_usage"), response_type="ephemeral")
                 return
-            found = customers.search(runtime, actor, rest, limit=customers.FIND_LIMIT)
-            if not found:
+            found = customers.find(runtime, actor, rest)
+            if not found.customers:
                 ack(text=who.t("customer_not_found", reference=escape(rest)), response_type="ephemeral")
                 return
-            title, blocks = match_list(who.lang, reference=rest, customers=found, limit=customers.FIND_LIMIT)
+            title, blocks = match_list(who.lang, reference=rest, customers=found.customers, limit=customers.FIND_LIMIT,
+                                       total=found.total, capped=found.capped)
             ack(text=title, blocks=blocks, response_type="ephemeral")
             return
         if word == "show":
@@ -172,7 +173,9 @@ def register(app: App, runtime: Runtime) -> None:
                 ack(text=answer_text, response_type="ephemeral")
                 return
             if len(matches) > 1:
-                title, blocks = match_list(who.lang, reference=text, customers=matches, limit=customers.FIND_LIMIT)
+                found = customers.find(runtime, actor, text)
+                title, blocks = match_list(who.lang, reference=text, customers=matches, limit=customers.FIND_LIMIT,
+                                           total=max(found.total, len(matches)), capped=found.capped)
                 ack(text=title, blocks=blocks, response_type="ephemeral")
                 return
             ack()

@@ -273,7 +273,10 @@ def test_find(slack: SlackDriver, bot: Bot) -> None:
     make_customer(bot, REP, "杭州阿里巴巴有限公司", contact="马云")
     reply = slack.slash("/followup", "find acme", user=REP).json
     assert len([b for b in reply["blocks"] if b.get("accessory")]) == 20
-    assert "Showing the first 20" in str(reply["blocks"])
+    assert reply["blocks"][-1]["elements"][0]["text"].startswith("Showing the best 20 of 25 matches")
+    assert "`/followup export`" in reply["blocks"][-1]["elements"][0]["text"]
+    few = slack.slash("/followup", "find Acme Branch 0", user=REP).json  # 00 … 09: not cut, nothing said
+    assert len([b for b in few["blocks"] if b.get("accessory")]) == 10 and "Showing" not in str(few["blocks"])
     reply = slack.slash("/followup", "find 阿里", user=REP).json
     assert "杭州阿里巴巴有限公司" in str(reply["blocks"])
     reply = slack.slash("/followup", "find 马云", user=REP).json

@@ -331,3 +331,16 @@ def test_extra_digest_sections_push_into_more_messages() -> None:
 def test_packed_sections_number_their_block_ids() -> None:
     blocks = packed_sections(["x" * 2000] * 3, block_id="home_warning")
     assert [b["block_id"] for b in blocks] == ["home_warning_1", "home_warning_2", "home_warning_3"]
+
+
+def test_a_find_with_more_than_the_count_cap_says_so() -> None:
+    from types import SimpleNamespace
+
+    from bot.views.followup import match_list
+
+    found = [SimpleNamespace(id=n, number=f"CL{n}", company=f"Acme {n}", status="lead", owner_id="U0REP1")
+             for n in range(20)]
+    _, blocks = match_list("en", reference="acme", customers=found, limit=20, total=1000, capped=True)
+    assert blocks[-1]["elements"][0]["text"].startswith("Showing the best 20 of more than 1,000 matches")
+    _, blocks = match_list("en", reference="acme", customers=found, limit=20, total=20)
+    assert "Showing" not in str(blocks)

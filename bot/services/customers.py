@@ -27,6 +27,30 @@ def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LI
         return indexed.search_customers(session=session, scope=scope, folded=folded, limit=limit)
 
 
+FIND_COUNT_CAP = 1000  # find counts its matches up to here ("more than 1,000")
+
+
+@dataclass(frozen=True)
+class Found:
+    """The first ``FIND_LIMIT`` matches of a find, and how many there are (at most ``FIND_COUNT_CAP``)."""
+
+    customers: list[Customer]
+    total: int
+    capped: bool
+
+
+def find(runtime: Runtime, actor: Actor, text: str) -> Found:
+    """``/followup find``: the best matches, counted, so that a cut list says how many it leaves out."""
+    folded = fold(text)
+    if not folded:
+        return Found([], 0, False)
+    scope = scope_of(runtime, actor)
+    with runtime.db.read() as session:
+        ids = indexed.search_ids(session=session, scope=scope, folded=folded, limit=FIND_COUNT_CAP + 1)
+        shown = indexed.search_customers(session=session, scope=scope, folded=folded, limit=FIND_LIMIT)
+    return Found(shown, min(len(ids), FIND_COUNT_CAP), len(ids) > FIND_COUNT_CAP)
+
+
 def options(runtime: Runtime, actor: Actor, text: str) -> list[indexed.Option]:
     """The customer picker's type-ahead: what ``search`` finds, as options (at most Slack's 100)."""
     folded = fold(text)

@@ -113,15 +113,19 @@ def confirmation(lang: Lang, *, followup: Any, customer: Any, tz: str, late_hour
     return head, blocks
 
 
-def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int) -> tuple[str, list[dict[str, Any]]]:
+def match_list(lang: Lang, *, reference: str, customers: list[Any], limit: int, total: int | None = None,
+               capped: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """Customers matching what the user typed; a cut list says how many matched (``total``)."""
     title = t("matches", lang, reference=escape(reference))
     blocks = [section(title)]
     for customer in customers[:limit]:
         line = f"*{escape(customer.number)}* · {escape(customer.company)}\n{t(f'status_{customer.status}', lang)} · <@{customer.owner_id}>"
         blocks.append(section(line, block_id=f"match_{customer.id}",
                               accessory=button(t("log_followup", lang), ids.LOG_FOLLOWUP, button_value(customer.id))))
-    if len(customers) >= limit:
-        blocks.append(context(t("matches_more", lang, count=limit)))
+    shown = min(len(customers), limit)
+    if total is not None and (total > shown or capped):
+        key = "matches_more_capped" if capped else "matches_more"
+        blocks.append(context(t(key, lang, shown=shown, total=f"{total:,}")))
     return title, blocks
 
 
