@@ -339,7 +339,7 @@ def test_a_find_with_more_than_the_count_cap_says_so() -> None:
     from bot.views.followup import match_list
 
     found = [SimpleNamespace(id=n, number=f"CL{n}", company=f"Acme {n}", status="lead", owner_id="U0REP1")
-             for n in range(20)]
+             for n in range(1, 21)]
     _, blocks = match_list("en", reference="acme", customers=found, limit=20, total=1000, capped=True)
     assert blocks[-1]["elements"][0]["text"].startswith("Showing the best 20 of more than 1,000 matches")
     _, blocks = match_list("en", reference="acme", customers=found, limit=20, total=20)
