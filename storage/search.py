@@ -25,6 +25,7 @@ A rep (own customers only) is answered by the plain query over their own rows (t
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Integer,
     Select,
     and_,
@@ -60,7 +62,8 @@ from storage.queries import _escape_like as escape_like
 log = logging.getLogger(__name__)
 
 FTS_TABLE = "customer_search"
-DENSE = 500  # visible candidates from which a rank is read in contact order rather than sorted
+RANKS = ((0, 1), (2,), (3,), (4,))  # read together: the number itself and the numbers starting with the query
+DENSE = 1000  # visible candidates from which a rank is read in contact order rather than sorted
 STX2 = "\x02\x02"  # marks a field or word start in the ``starts`` column
 SEP = "\x1f"  # separates the fields of ``customers.search_text``
 NUMBER_INDEX = "ix_customers_search_number"
@@ -222,13 +225,22 @@ def scan(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> 
     return list(session.scalars(statement))
 
 
+_has_fts: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
 def has_text_index(session: Session) -> bool:
-    """SQLite: whether the FTS5 table exists (it does not where FTS5 was missing when migrating)."""
-    if session.get_bind().dialect.name != "sqlite":
+    """SQLite: whether the FTS5 table exists (it does not where FTS5 was missing when migrating);
+    looked up once per engine (the schema is migrated before anything searches)."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
         return True
-    found = session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
-                            {"n": FTS_TABLE}).first()
-    return found is not None
+    if not isinstance(engine, Engine):
+        engine = engine.engine
+    found = _has_fts.get(engine)
+    if found is None:
+        found = _has_fts[engine] = session.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": FTS_TABLE}).first() is not None
+    return found
 
 
 def _fts_phrase(value: str) -> str:
@@ -349,33 +361,55 @@ class _Search:
             return None, "", ()
         return Customer.search_text.like(bindparam("q_contains"), escape="\\"), "", ()
 
-    def ids(self, rank: int, need: int) -> list[int]:
-        """The first ``need`` customers of ``rank`` in contact order (ids: the rows are read once, at the end)."""
-        condition, hint, shape = self.candidates(rank)
-        if condition is not None and (rank == 0 or self._count(rank, condition, hint, shape) < self.dense):
-            return self._sorted(rank, condition, hint, shape, need)
+    def ids(self, ranks: tuple[int, ...], need: int) -> list[int]:
+        """The first ``need`` customers of ``ranks`` (the best rank first, then in contact order)."""
+        condition, hint, shape = self.candidates(ranks[-1])
+        if condition is not None and (ranks == (0,) or self._count(ranks, condition, hint, shape) < self.dense):
+            return self._sorted(ranks, condition, hint, shape, need)
+        if len(ranks) > 1:  # in contact order: one rank after the other
+            found: list[int] = []
+            for rank in ranks:
+                found += self.ids((rank,), need - len(found)) if len(found) < need else []
+            return found
         with planner(self.session, enable_seqscan="off", enable_bitmapscan="off"):
-            return self._in_order(rank, need)
+            return self._in_order(ranks[0], need)
 
-    def _count(self, rank: int, condition: ColumnElement[bool], hint: str, shape: _Shape) -> int:
-        """The rank's visible customers, counted through its candidates up to ``dense``."""
+    def _in_ranks(self, ranks: tuple[int, ...]) -> list[ColumnElement[bool]]:
+        exact = self.exact(ranks[0])
+        return exact if len(ranks) == 1 else [*exact[:-1], self.rank().between(ranks[0], ranks[-1])]
+
+    def _count(self, ranks: tuple[int, ...], condition: ColumnElement[bool], hint: str, shape: _Shape) -> int:
+        """The ranks' candidates, counted up to ``dense`` from their index alone: the FTS5 table
+        (SQLite), the number index (which holds the columns of visibility), or the candidates a
+        PostgreSQL index finds, visible ones. A rank is only read while the ranks before it have
+        fewer than ``limit`` rows, so its candidates are its rows but for fewer than ``limit``."""
         def build() -> Any:
-            probe = (select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *self.exact(rank))
-                     .limit(bindparam("dense", type_=Integer)))
+            limit = bindparam("dense", type_=Integer)
+            if self.dialect.name == "sqlite" and ranks[-1] >= 2:
+                fts = table(FTS_TABLE, column("rowid"))
+                match = {2: "fts_lead", 3: "fts_starts", 4: "fts_body"}[ranks[-1]]
+                probe = select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(bindparam(match))).limit(limit)
+            else:
+                probe = (select(Customer.id).with_hint(Customer, hint, "sqlite")
+                         .where(condition, LIVE, self.scope_clause()).limit(limit))
             return select(func.count()).select_from(probe.subquery())
-        return int(self._run(("count", rank, *shape), build, 0)[0][0])
+        return int(self._run(("count", ranks, *shape), build, 0)[0][0])
 
-    def _sorted(self, rank: int, condition: ColumnElement[bool], hint: str, shape: _Shape, need: int) -> list[int]:
+    def _sorted(self, ranks: tuple[int, ...], condition: ColumnElement[bool], hint: str, shape: _Shape,
+                need: int) -> list[int]:
         """Every candidate read through its index, then sorted (fewer than ``dense`` of them)."""
         def build() -> Any:
+            exact = self._in_ranks(ranks)
             if self.dialect.name == "sqlite":
-                statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *self.exact(rank))
+                statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact)
             else:
                 # The candidates first, whatever the planner guesses of a LIKE's selectivity.
                 found = select(Customer.id).where(condition).cte("candidates").prefix_with("MATERIALIZED")
-                statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*self.exact(rank))
-            return statement.order_by(*_newest_first(self.dialect.name)).limit(bindparam("need", type_=Integer))
-        return [row[0] for row in self._run(("sorted", rank, *shape), build, need)]
+                statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*exact)
+            order = [self.rank()] if len(ranks) > 1 else []
+            return (statement.order_by(*order, *_newest_first(self.dialect.name))
+                    .limit(bindparam("need", type_=Integer)))
+        return [row[0] for row in self._run(("sorted", ranks, *shape), build, need)]
 
     def _in_order(self, rank: int, need: int) -> list[int]:
         """Matches read in contact order through an order index, stopping at ``need``: everyone's
@@ -444,10 +478,10 @@ def search_ids(*, session: Session, scope: CustomerScope, folded: str, limit: in
     # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
     # pattern: a LIKE's plan needs the pattern. Workers cost more to start than 100 rows take.
     with planner(session, plan_cache_mode="force_custom_plan", max_parallel_workers_per_gather="0"):
-        for rank in range(5):
+        for ranks in RANKS:
             if len(ids) >= limit:
                 break
-            ids += search.ids(rank, limit - len(ids))
+            ids += search.ids(ranks, limit - len(ids))
     return ids
 
 
