@@ -129,10 +129,12 @@ def test_the_daily_duty_queues_in_chunks_what_the_one_shot_lists_say(generated: 
     assert duties.daily_due_lists(generated, NOW) == 0  # a rerun queues nothing
 
 
-def test_streamed_churn_scores_flag_exactly_the_customers_at_risk(generated: Runtime) -> None:
+def test_streamed_churn_scores_flag_exactly_the_customers_at_risk(generated: Runtime,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     policy = generated.config.teams[0].policy.churn
-    listed = score_all(generated, NOW)
-    streamed = list(iter_scores(generated, NOW))
+    listed = score_all(generated, NOW)  # every customer in one chunk
+    monkeypatch.setattr(queries, "CHURN_CHUNK", 97)
+    streamed = list(iter_scores(generated, NOW))  # 31 chunks
     assert [(s.customer.id, s.score.total) for s in streamed] == [(s.customer.id, s.score.total) for s in listed]
     at_risk = {s.customer.id for s in streamed if s.score.at_risk(policy)}
     assert 0 < len(at_risk) < len(streamed)
