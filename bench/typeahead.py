@@ -16,7 +16,7 @@ more than that (a match anywhere in number, company or contact names, ranked, on
 may see), so the ratio is what that costs. Targets: p99 under 1 s, and each query class's p99 at
 most 3x the floor's p99, end to end and in process.
 
-    .venv/bin/python -m bench.typeahead [--customers 100000] [--users 4] [--samples 40] [--database-url URL]
+    .venv/bin/python -m bench.typeahead [--customers 100000] [--users 4] [--samples 100] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.typeahead", description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=4, help="concurrent users typing")
-    parser.add_argument("--samples", type=int, default=40, help="measured requests per query, role and kind")
+    parser.add_argument("--samples", type=int, default=100, help="measured requests per query, role and kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="PostgreSQL URL to use a private schema in (default: a new SQLite file)")
     return parser.parse_args(argv)

@@ -70,10 +70,11 @@ NUMBER_INDEX = "ix_customers_search_number"
 ORDER_INDEX = "ix_customers_search_contact_order"
 TEAM_ORDER_INDEX = "ix_customers_search_team_contact_order"
 TRGM_INDEX = "ix_customers_search_trgm"
+OWNER_ORDER_INDEX = "ix_customers_search_owner_contact_order"  # PostgreSQL: a supervisor's own, in order
 COMPANY_INDEX = "ix_customers_search_company"  # PostgreSQL: the company field of the search text
 COMPANY_SQL = "split_part(search_text, E'\\x1f', 3)"
 TRIGGERS = ("customer_search_insert", "customer_search_delete", "customer_search_update")
-INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX)
+INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX, OWNER_ORDER_INDEX)
 
 
 # Schema (revision 0010) --------------------------------------------------------------------------
@@ -151,6 +152,9 @@ def create_postgresql_index(conn: Connection) -> None:
                       f"(last_contact_at DESC NULLS LAST, id DESC) INCLUDE (team_id, {rank_columns})"))
     conn.execute(text(f"CREATE INDEX IF NOT EXISTS {TEAM_ORDER_INDEX} ON customers "
                       f"(team_id, last_contact_at DESC NULLS LAST, id DESC) INCLUDE ({rank_columns})"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {OWNER_ORDER_INDEX} ON customers "
+                      "(owner_id, last_contact_at DESC NULLS LAST, id DESC) INCLUDE (team_id, registration, number, "
+                      "search_text)"))
     schema = _trgm_schema(conn)
     if schema is None:
         try:
@@ -371,7 +375,7 @@ class _Search:
             for rank in ranks:
                 found += self.ids((rank,), need - len(found)) if len(found) < need else []
             return found
-        with planner(self.session, enable_seqscan="off", enable_bitmapscan="off"):
+        with planner(self.session, enable_seqscan="off", enable_bitmapscan="off", enable_sort="off"):
             return self._in_order(ranks[0], need)
 
     def _in_ranks(self, ranks: tuple[int, ...]) -> list[ColumnElement[bool]]:
@@ -443,8 +447,8 @@ def planner(session: Session, **settings: str) -> Iterator[None]:
     """PostgreSQL: planner settings for the statements inside, then back as they were (SQLite: nothing).
 
     A rank read in contact order has, by its count, many matches; the planner cannot know it (it
-    guesses a LIKE '%…%' rare) and would sort every row of the team: without sequential scans and
-    bitmaps, the walk down the order index is what is left."""
+    guesses a LIKE '%…%' rare) and would sort every row of the team: without sequential scans,
+    bitmaps and sorts, the walk down an order index is what is left."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
