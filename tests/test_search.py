@@ -278,6 +278,13 @@ def search_objects(db: Database) -> set[str]:
         return {name for (name,) in rows}
 
 
+def covering(db: Database, index: str) -> bool:
+    with db.engine.connect() as conn:
+        definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                                       "AND indexname = :n"), {"n": index}).scalar_one()
+    return "INCLUDE" in definition
+
+
 def downgrade(db: Database, revision: str) -> None:
     with db.engine.begin() as conn:
         config = alembic_config()
@@ -302,6 +309,11 @@ def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
                         if db.is_sqlite
                         else set(search.INDEXES))
             assert expected <= search_objects(db)
+            if not db.is_sqlite:  # 0012 rebuilds 0010's first contact-order indexes as covering ones
+                downgrade(db, "0011")
+                assert not covering(db, search.ORDER_INDEX)
+                db.migrate()
+                assert covering(db, search.ORDER_INDEX) and covering(db, search.TEAM_ORDER_INDEX)
             downgrade(db, "0009")
             assert search_objects(db) == set()
             assert db.current_revision() == "0009"
