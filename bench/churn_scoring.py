@@ -19,10 +19,8 @@ whole daily duty (``churn_duty``: scoring plus flagging and queuing the alerts) 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -30,9 +28,8 @@ from typing import Any
 from sqlalchemy import text
 
 from app.factory import slack_client
-from bench.common import closing_verdict
-from bench.due_lists import scale_database, timed
-from bench.scale_data import NOW, Scale, scale_arguments, scale_of, teams_config
+from bench.due_lists import run_on_scale_data, timed
+from bench.scale_data import NOW, Scale, teams_config
 from bot.runtime import Runtime
 from bot.services.churn import churn_duty, score_all
 from bot.services.directory import sync_directory
@@ -123,17 +120,7 @@ def run(database_url: str, scale: Scale, *, runs: int) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.churn_scoring", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="a PostgreSQL URL (a private schema is made in it); default SQLite")
-    parser.add_argument("--runs", type=int, default=3)
-    scale_arguments(parser)
-    args = parser.parse_args(argv)
-    scale = scale_of(args)
-    started = time.perf_counter()
-    with scale_database(args.database_url, scale, fresh=args.fresh) as url:
-        failures = run(url, scale, runs=args.runs)
-    return closing_verdict(failures, started)
+    return run_on_scale_data("python -m bench.churn_scoring", __doc__ or "", run, argv, runs=3)
 
 
 if __name__ == "__main__":

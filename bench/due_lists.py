@@ -140,6 +140,21 @@ def _generate(scale: Scale, extra: Sequence[str]) -> None:
     subprocess.run([sys.executable, "-m", "bench.scale_data", *_scale_argv(scale), *extra], cwd=ROOT, check=True)
 
 
+def run_on_scale_data(prog: str, doc: str, run: Callable[..., list[str]], argv: Sequence[str] | None, *,
+                      runs: int) -> int:
+    """The command line of a benchmark on the scale data set: ``run(url, scale, runs=…)`` returns failures."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="a PostgreSQL URL (a private schema is made in it); default SQLite")
+    parser.add_argument("--runs", type=int, default=runs, help="timed runs after the warm-up (default %(default)s)")
+    scale_arguments(parser)
+    args = parser.parse_args(argv)
+    scale = scale_of(args)
+    started = time.perf_counter()
+    with scale_database(args.database_url, scale, fresh=args.fresh) as url:
+        failures = run(url, scale, runs=args.runs)
+    return closing_verdict(failures, started)
+
+
 @contextlib.contextmanager
 def scale_database(base_url: str | None, scale: Scale, *, fresh: bool) -> Iterator[str]:
     """A copy of the cached SQLite file, or a private PostgreSQL schema filled for this run and dropped after."""
@@ -386,17 +401,7 @@ def team_tz(runtime: Runtime) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.due_lists", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="a PostgreSQL URL (a private schema is made in it); default SQLite")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs after the warm-up (default %(default)s)")
-    scale_arguments(parser)
-    args = parser.parse_args(argv)
-    scale = scale_of(args)
-    started = time.perf_counter()
-    with scale_database(args.database_url, scale, fresh=args.fresh) as url:
-        failures = run(url, scale, runs=args.runs)
-    return closing_verdict(failures, started)
+    return run_on_scale_data("python -m bench.due_lists", __doc__ or "", run, argv, runs=5)
 
 
 if __name__ == "__main__":

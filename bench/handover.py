@@ -23,7 +23,6 @@ In one run:
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -38,9 +37,8 @@ from slack_sdk import WebClient
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from bench.common import closing_verdict
-from bench.due_lists import scale_database, timed
-from bench.scale_data import NOW, Scale, org, scale_arguments, scale_of, teams_config
+from bench.due_lists import run_on_scale_data, timed
+from bench.scale_data import NOW, Scale, org, teams_config
 from bot.runtime import Runtime
 from bot.services import decisions, handover
 from bot.services.directory import resolve_actor, sync_directory
@@ -246,17 +244,7 @@ def _post(url: str, body: str, content_type: str) -> tuple[int, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.handover", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="a PostgreSQL URL (a private schema is made in it); default SQLite")
-    parser.add_argument("--runs", type=int, default=5)
-    scale_arguments(parser)
-    args = parser.parse_args(argv)
-    scale = scale_of(args)
-    started = time.perf_counter()
-    with scale_database(args.database_url, scale, fresh=args.fresh) as url:
-        failures = run(url, scale, runs=args.runs)
-    return closing_verdict(failures, started)
+    return run_on_scale_data("python -m bench.handover", __doc__ or "", run, argv, runs=5)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ and under 10 s on PostgreSQL.
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -36,9 +35,8 @@ from typing import Any
 from sqlalchemy import text
 
 from app.factory import slack_client
-from bench.common import closing_verdict
-from bench.due_lists import scale_database, timed
-from bench.scale_data import NOW, TIMEZONE, Scale, _bulk, scale_arguments, scale_of, teams_config
+from bench.due_lists import run_on_scale_data, timed
+from bench.scale_data import NOW, TIMEZONE, Scale, _bulk, teams_config
 from bot.domain.reports import FUNNEL, RANK, Month, TeamFigures, month_bounds
 from bot.runtime import Runtime
 from bot.services import reports
@@ -360,17 +358,7 @@ def run(database_url: str, scale: Scale, *, runs: int) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="a PostgreSQL URL (a private schema is made in it); default SQLite")
-    parser.add_argument("--runs", type=int, default=3)
-    scale_arguments(parser)
-    args = parser.parse_args(argv)
-    scale = scale_of(args)
-    started = time.perf_counter()
-    with scale_database(args.database_url, scale, fresh=args.fresh) as url:
-        failures = run(url, scale, runs=args.runs)
-    return closing_verdict(failures, started)
+    return run_on_scale_data("python -m bench.reports", __doc__ or "", run, argv, runs=3)
 
 
 if __name__ == "__main__":
