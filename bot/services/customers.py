@@ -47,8 +47,8 @@ def find(runtime: Runtime, actor: Actor, text: str) -> Found:
     scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
         ids = indexed.search_ids(session=session, scope=scope, folded=folded, limit=FIND_COUNT_CAP + 1)
-        shown = indexed.search_customers(session=session, scope=scope, folded=folded, limit=FIND_LIMIT)
-    return Found(shown, min(len(ids), FIND_COUNT_CAP), len(ids) > FIND_COUNT_CAP)
+        by_id = queries.customers_by_ids(session=session, customer_ids=ids[:FIND_LIMIT])
+    return Found([by_id[i] for i in ids[:FIND_LIMIT]], min(len(ids), FIND_COUNT_CAP), len(ids) > FIND_COUNT_CAP)
 
 
 def options(runtime: Runtime, actor: Actor, text: str) -> list[indexed.Option]:

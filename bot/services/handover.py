@@ -464,27 +464,16 @@ def _contacted(latest: datetime | None, start: datetime) -> bool:
     return latest is not None and latest >= start
 
 
-@dataclass(frozen=True)
-class NeedsOwner:
-    """A customer whose owner's Slack account is deactivated and no handover request covers."""
-
-    customer_id: int
-    number: str
-    company: str
-    team_id: int
-    owner: str
-    grade: str | None
-    status: str
-    draft_id: int | None  # the rep's undecided draft in the supervisor channel, if any
+# A customer whose owner's Slack account is deactivated and no handover request covers; ``draft_id``
+# is the rep's undecided draft in the supervisor channel, if any.
+NeedsOwner = hq.OrphanRow
 
 
 def customers_needing_new_owner(runtime: Runtime, *, team_ids: Sequence[int] | None = None) -> list[NeedsOwner]:
     """Customers of deactivated reps with an undecided draft or no handover at all (per team with
     ``team_ids``; None: every team), by team, owner and number."""
     with runtime.db.read() as session:
-        rows = hq.customers_of_deactivated(session=session, team_ids=team_ids)
-    return [NeedsOwner(customer_id=r.customer_id, number=r.number, company=r.company, team_id=r.team_id,
-                       owner=r.owner, grade=r.grade, status=r.status, draft_id=r.draft_id) for r in rows]
+        return hq.customers_of_deactivated(session=session, team_ids=team_ids)
 
 
 def weekly_digest_section(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[dict[str, Any]]:
