@@ -8,10 +8,10 @@ contacted first, then the newest. Only live customers the asker may see, at most
 How it stays fast on a million customers: each rank is one SQL query that applies the visibility
 and sorts in SQL, asked only for the rows still missing, so a query matching half the customers
 reads about ``limit`` of them instead of ranking them all. A rank's rows come one of two ways:
-- few candidates (counted through an index, up to ``DENSE``): read those candidates and sort them;
+- few candidates (counted through an index, up to ``dense``): read those candidates and sort them;
 - many: walk an index in contact order (everyone's, or each supervised team's) and stop at the
-  ``limit``-th match; with at least ``DENSE`` visible matches that is about ``limit × visible /
-  DENSE`` rows.
+  ``limit``-th match; with at least ``dense`` matches that is about ``limit × rows / dense`` rows.
+  ``dense`` balances the two: sqrt(5 × customers) (measured), about 700 at 100,000 and 2,200 at a million.
 Candidates come from ``lower(number)`` (the number ranks) and from the text index:
 - SQLite: the FTS5 table ``customer_search`` (trigram tokenizer, kept by triggers on customers).
   ``body`` is the search text plus a closing unit separator (any substring of three characters or
@@ -25,6 +25,8 @@ A rep (own customers only) is answered by the plain query over their own rows (t
 from __future__ import annotations
 
 import logging
+import math
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -63,7 +65,7 @@ log = logging.getLogger(__name__)
 
 FTS_TABLE = "customer_search"
 RANKS = ((0, 1), (2,), (3,), (4,))  # read together: the number itself and the numbers starting with the query
-DENSE = 1000  # visible candidates from which a rank is read in contact order rather than sorted
+DENSE: int | None = None  # candidates from which a rank is read in contact order (None: from the table's size)
 STX2 = "\x02\x02"  # marks a field or word start in the ``starts`` column
 SEP = "\x1f"  # separates the fields of ``customers.search_text``
 NUMBER_INDEX = "ix_customers_search_number"
@@ -383,19 +385,22 @@ class _Search:
         return exact if len(ranks) == 1 else [*exact[:-1], self.rank().between(ranks[0], ranks[-1])]
 
     def _count(self, ranks: tuple[int, ...], condition: ColumnElement[bool], hint: str, shape: _Shape) -> int:
-        """The ranks' candidates, counted up to ``dense`` from their index alone: the FTS5 table
-        (SQLite), the number index (which holds the columns of visibility), or the candidates a
-        PostgreSQL index finds, visible ones. A rank is only read while the ranks before it have
-        fewer than ``limit`` rows, so its candidates are its rows but for fewer than ``limit``."""
+        """The ranks' candidates, counted up to ``dense`` from their index alone: the FTS5 table or
+        the number index with its columns of visibility (SQLite), the rank's index (PostgreSQL).
+        A rank is only read while the ranks before it have fewer than ``limit`` rows, so its
+        candidates are its rows but for fewer than ``limit`` (and, for a supervisor, other teams'
+        rows: reading in contact order then walks at most their own teams' rows)."""
         def build() -> Any:
             limit = bindparam("dense", type_=Integer)
             if self.dialect.name == "sqlite" and ranks[-1] >= 2:
                 fts = table(FTS_TABLE, column("rowid"))
                 match = {2: "fts_lead", 3: "fts_starts", 4: "fts_body"}[ranks[-1]]
                 probe = select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(bindparam(match))).limit(limit)
-            else:
+            elif self.dialect.name == "sqlite":
                 probe = (select(Customer.id).with_hint(Customer, hint, "sqlite")
                          .where(condition, LIVE, self.scope_clause()).limit(limit))
+            else:  # the index alone where it can: a supervisor's walk is bounded by their teams' rows
+                probe = select(Customer.id).where(condition).limit(limit)
             return select(func.count()).select_from(probe.subquery())
         return int(self._run(("count", ranks, *shape), build, 0)[0][0])
 
@@ -403,16 +408,19 @@ class _Search:
                 need: int) -> list[int]:
         """Every candidate read through its index, then sorted (fewer than ``dense`` of them)."""
         def build() -> Any:
-            exact = self._in_ranks(ranks)
-            if self.dialect.name == "sqlite":
-                statement = select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact)
-            else:
-                # The candidates first, whatever the planner guesses of a LIKE's selectivity.
-                found = select(Customer.id).where(condition).cte("candidates").prefix_with("MATERIALIZED")
-                statement = select(Customer.id).join(found, found.c.id == Customer.id).where(*exact)
+            exact, limit = self._in_ranks(ranks), bindparam("need", type_=Integer)
             order = [self.rank()] if len(ranks) > 1 else []
-            return (statement.order_by(*order, *_newest_first(self.dialect.name))
-                    .limit(bindparam("need", type_=Integer)))
+            if self.dialect.name == "sqlite":
+                return (select(Customer.id).with_hint(Customer, hint, "sqlite").where(condition, *exact)
+                        .order_by(*order, *_newest_first("sqlite")).limit(limit))
+            # The candidates through their index, then the sort: OFFSET 0 keeps the planner from
+            # walking an order index instead (it guesses a LIKE's matches few, and would filter).
+            found = (select(Customer.id, Customer.last_contact_at, *(o.label(f"rank_{i}") for i, o in enumerate(order)))
+                     .where(condition, *exact).offset(0).subquery())
+            return (select(found.c.id)
+                    .order_by(*(found.c[f"rank_{i}"] for i in range(len(order))),
+                              found.c.last_contact_at.desc().nulls_last(), found.c.id.desc())
+                    .limit(limit))
         return [row[0] for row in self._run(("sorted", ranks, *shape), build, need)]
 
     def _in_order(self, rank: int, need: int) -> list[int]:
@@ -469,6 +477,24 @@ def _fts(query: Any) -> ColumnElement[bool]:
     return Customer.id.in_(select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(query)))
 
 
+_sizes: weakref.WeakKeyDictionary[Engine, tuple[float, int]] = weakref.WeakKeyDictionary()
+
+
+def _dense(session: Session) -> int:
+    """How many candidates make a rank worth reading in contact order: sqrt(5 × customers), the
+    balance measured on 100,000 and 1,000,000 customers (counted again every ten minutes:
+    PostgreSQL's estimate, SQLite's largest id)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    now = time.monotonic()
+    known = _sizes.get(engine)
+    if known is None or now - known[0] > 600:
+        sql = ("SELECT coalesce(max(id), 0) FROM customers" if engine.dialect.name == "sqlite" else
+               "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'customers'::regclass")
+        known = _sizes[engine] = (now, int(session.execute(text(sql)).scalar() or 0))
+    return min(max(int(math.sqrt(5 * known[1])), 500), 20_000)
+
+
 def search_ids(*, session: Session, scope: CustomerScope, folded: str, limit: int,
                dense: int | None = None) -> list[int]:
     """The ids of the customers whose number, company or contact names contain ``folded``, best
@@ -477,7 +503,7 @@ def search_ids(*, session: Session, scope: CustomerScope, folded: str, limit: in
         return []
     if not (scope.everything or scope.team_ids) or not has_text_index(session):
         return [c.id for c in scan(session=session, scope=scope, folded=folded, limit=limit)]
-    search = _Search(session, scope, folded, DENSE if dense is None else dense)
+    search = _Search(session, scope, folded, dense or DENSE or _dense(session))
     ids: list[int] = []
     # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
     # pattern: a LIKE's plan needs the pattern. Workers cost more to start than 100 rows take.
