@@ -56,7 +56,10 @@ def insert_ignoring_conflict(session: Session, model: type[Base], values: dict[s
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING rather than rowcount: psycopg reports a row count for a conflict that inserted nothing.
     statement: Any = insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
-    return session.execute(statement).first() is not None
+    # Flushed first as session.execute would, then run as the plain statement it is: the ORM's
+    # bulk-insert handling costs more than the insert itself (outbox rows, request keys, on every ack).
+    session.flush()
+    return session.connection().execute(statement).first() is not None
 
 
 def upsert(session: Session, model: type[Base], values: dict[str, Any], *, key: list[str]) -> None:
@@ -368,7 +371,8 @@ def request_claim(*, session: Session, key: str) -> tuple[datetime | None, dict[
 
 
 def save_request_result(*, session: Session, key: str, result: dict[str, Any]) -> None:
-    session.execute(update(ProcessedRequest).where(ProcessedRequest.key == key).values(result=result))
+    """A plain UPDATE (no ORM synchronisation: the callers never hold the row as an object)."""
+    session.connection().execute(update(ProcessedRequest).where(ProcessedRequest.key == key).values(result=result))
 
 
 # Outbox ------------------------------------------------------------------------------------------
