@@ -143,11 +143,15 @@ class Database:
         self._local.answered = done
 
     @contextmanager
-    def write(self, *, background: bool | None = None) -> Iterator[Session]:
+    def write(self, *, background: bool | None = None, flush_wal: bool = True) -> Iterator[Session]:
         """A session whose transaction commits when the block ends, rolls back on error.
 
         ``background`` marks work nobody is waiting for; on SQLite it yields to interactive writes.
         By default a write is background once this thread's request has been answered.
+        ``flush_wal=False`` (PostgreSQL) commits without waiting for the WAL to reach the disk
+        (``synchronous_commit off``): for bookkeeping that a server crash may lose without harm,
+        on a path where Slack is waiting. SQLite in WAL mode with ``synchronous=NORMAL`` never
+        waits for the disk at commit anyway.
         """
         self._refuse_nesting()
         if background is None:
@@ -156,14 +160,16 @@ class Database:
             with self._gate.hold(background=background), self._write_session() as session:
                 yield session
         else:
-            with self._write_session() as session:
+            with self._write_session(flush_wal=flush_wal) as session:
                 yield session
 
     @contextmanager
-    def _write_session(self) -> Iterator[Session]:
+    def _write_session(self, *, flush_wal: bool = True) -> Iterator[Session]:
         with self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={_IMMEDIATE: True})
+            elif not flush_wal:
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             self._local.writing = True
             try:
                 yield session

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import text
 
 from app.acks import PromptListenerRunner
 from app.dedup import ExactlyOnceApp
@@ -172,3 +173,13 @@ def test_writes_after_the_answer_yield_to_waiting_ones(db: Database) -> None:
     for thread in (holder, after_answer, waiting):
         thread.join(5)
     assert order == ["waiting for its answer", "after answer"]
+
+
+def test_bookkeeping_writes_do_not_wait_for_the_disk_on_postgresql(db: Database) -> None:
+    """Claims and remembered answers commit without flushing the WAL; every other write still does."""
+    if db.is_sqlite:
+        pytest.skip("SQLite with WAL and synchronous=NORMAL never waits for the disk at commit")
+    with db.write(flush_wal=False) as session:
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with db.write() as session:
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
