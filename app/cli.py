@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -66,6 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _freeze_startup_objects() -> None:
+    """Keep the garbage collector off what start-up built (modules, app, engine: they live as long as
+    the process): a full collection then walks only what requests make, and no answer waits tens
+    of milliseconds for a walk through every object of the libraries."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
@@ -75,6 +84,7 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=None)
+    _freeze_startup_objects()
     handler = SocketModeHandler(app, settings.secret("slack_app_token"), web_client=runtime.slack)
     client_log, level = handler.client.logger, handler.client.logger.level
     client_log.setLevel(logging.CRITICAL + 1)  # a refused token is our one sentence, not a logged dump too
@@ -106,6 +116,7 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=settings.secret("slack_signing_secret"))
+    _freeze_startup_objects()
     metrics = Metrics(runtime.db)
     metrics.watch_duty_failures()
     try:
