@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -144,3 +145,18 @@ def test_streamed_churn_scores_flag_exactly_the_customers_at_risk(generated: Run
         alerts = set(session.scalars(select(ChurnAlert.customer_id).where(ChurnAlert.closed_at.is_(None))))
     assert flagged == len(at_risk) and warned == at_risk and alerts == at_risk
     assert churn_duty(generated, NOW) == 0  # nothing changes on a rerun
+
+
+def test_alerts_queued_in_chunks_are_every_alert_once(generated: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(duties, "QUEUE_CHUNK", 7)
+    queued = duties.alerts(generated, NOW)
+    days = generated.config.teams[0].policy.alerts.a_silence_days
+    with generated.db.read() as session:
+        keys = list(session.scalars(select(OutboxMessage.key).where(
+            OutboxMessage.key.like("alert:%") | OutboxMessage.key.like("remind:objection:%"))))
+        silent = [c for c in queries.silent_customers(session=session, grade="A", since=NOW - timedelta(days=days))
+                  if c.last_contact_at is not None and (NOW - c.last_contact_at).days > days]
+    assert queued == len(keys) > 7 * 3  # several chunks
+    assert {k for k in keys if k.startswith("alert:a_silence:")} >= {
+        f"alert:a_silence:{c.id}:{c.last_contact_at.isoformat()}" for c in silent if c.last_contact_at is not None}
+    assert duties.alerts(generated, NOW) == 0  # every alert once: a rerun queues nothing

@@ -191,12 +191,23 @@ def _rep_reminder(customer: Customer, key: str, text: str, lang: Lang) -> Outgoi
 
 
 def alerts(runtime: Runtime, now: datetime) -> int:
-    """Long silence of A customers, over-contact of D customers, objections left unanswered."""
+    """Long silence of A customers, over-contact of D customers, objections left unanswered.
+
+    Queued every QUEUE_CHUNK messages (a million customers can make a hundred thousand alerts)."""
+    queued = 0
     messages: list[Outgoing] = []
+
+    def queue_full() -> None:
+        nonlocal queued, messages
+        if len(messages) >= QUEUE_CHUNK:
+            queued += _queue(runtime, messages, now)
+            messages = []
+
     shortest = min(t.policy.alerts.a_silence_days for t in runtime.config.teams)
     with runtime.db.read() as session:
         silent = queries.silent_customers(session=session, grade="A", since=now - timedelta(days=shortest))
     for customer in silent:
+        queue_full()
         with isolated("alerts", f"the silence of customer {customer.id}"):
             team = runtime.team_by_id(customer.team_id)
             if not long_silence(customer.grade, customer.last_contact_at, customer.created_at, now, team.policy.alerts):
@@ -217,6 +228,7 @@ def alerts(runtime: Runtime, now: datetime) -> int:
                                                    since=month_start, until=now)
         lang = _lang(runtime, team)
         for customer, count in counts:
+            queue_full()
             with isolated("alerts", f"the contacts of customer {customer.id}"):
                 if not over_contacted(customer.grade, count, team.policy.alerts):
                     continue
@@ -231,6 +243,7 @@ def alerts(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read() as session:
         objections = queries.unanswered_objections(session=session, since=now - OBJECTION_LOOKBACK, until=now)
     for followup, customer in objections:
+        queue_full()
         with isolated("alerts", f"the objection of follow-up {followup.id}"):
             team = runtime.team_by_id(customer.team_id)
             if not objection_overdue(followup.occurred_at, now, team.policy.deadlines):
@@ -240,7 +253,7 @@ def alerts(runtime: Runtime, now: datetime) -> int:
                      when=_when(followup.occurred_at, team, lang), objection=escape((followup.objection or "")[:300]),
                      hours=team.policy.deadlines.objection_answer_hours)
             messages.append(_rep_reminder(customer, f"remind:objection:{followup.id}", text, lang))
-    return _queue(runtime, messages, now)
+    return queued + _queue(runtime, messages, now)
 
 
 # Weekly supervisor digest --------------------------------------------------------------------------
