@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     ColumnElement,
     and_,
     case,
@@ -46,7 +42,6 @@ from storage.models import (
     SlackUserCache,
     StatusChange,
     Team,
-    UTCDateTime,
 )
 
 
@@ -947,108 +942,6 @@ def take_sequence_block(*, session: Session, key: str, count: int) -> int:
         .returning(NumberSequence.last)
     ).scalar_one()
     return int(last) - count + 1
-
-
-def insert_many(*, session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Plain rows in bulk (imports), as dicts with the same keys: see :func:`insert_rows`."""
-    if rows:
-        names = list(rows[0])
-        values = operator.itemgetter(*names)
-        insert_rows(session=session, model=model, columns=names,
-                    rows=[values(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows])
-
-
-def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Plain rows in bulk (imports), values in the order of ``columns``, without the ORM's or the
-    statement's per-row bookkeeping: ``COPY`` on PostgreSQL, one executemany on the driver's cursor
-    on SQLite. Values go through the columns' own bind processing (UTC, JSON, booleans), each
-    distinct datetime converted once; Python-side defaults fill the columns not named, as an
-    INSERT through SQLAlchemy would."""
-    if not rows:
-        return
-    table: Any = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect
-    names, defaults = _with_defaults(table, columns)
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    if dialect.name == "postgresql":
-        utc = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
-        documents = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
-        naive = _memoised(lambda value: value.astimezone(UTC).replace(tzinfo=None))
-        try:
-            with cursor.copy(f'COPY "{table.name}" ({", ".join(names)}) FROM STDIN') as copy:
-                for row in rows:
-                    values = [*row, *(d() for d in defaults)] if defaults else list(row)
-                    for i in utc:  # stored as naive UTC, as UTCDateTime does
-                        if values[i] is not None:
-                            values[i] = naive(values[i])
-                    for i in documents:
-                        if values[i] is not None:
-                            values[i] = json.dumps(values[i])
-                    copy.write_row(values)
-        finally:
-            cursor.close()
-        return
-    processors = [(i, _memoised(p) if isinstance(table.c[name].type, UTCDateTime | Boolean) else p)
-                  for i, name in enumerate(names)
-                  if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-    quote = dialect.identifier_preparer.quote
-    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-                 f"VALUES ({', '.join('?' * len(names))})")
-
-    def prepared() -> Iterator[list[Any]]:
-        for row in rows:
-            values = [*row, *(d() for d in defaults)] if defaults else list(row)
-            for i, process in processors:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            yield values
-
-    try:
-        cursor.executemany(statement, prepared())  # type: ignore[arg-type]  # the driver takes any iterable
-    finally:
-        cursor.close()
-
-
-def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
-
-
-def _called(function: Callable[[Any], Any]) -> Callable[[], Any]:
-    return lambda: function(None)
-
-
-def _with_defaults(table: Any, columns: Sequence[str]) -> tuple[list[str], list[Callable[[], Any]]]:
-    """The columns, then every other column with a Python-side default, and those defaults."""
-    names = list(columns)
-    defaults: list[Callable[[], Any]] = []
-    for column in table.c:
-        if column.name in names or column.default is None or column.primary_key:
-            continue
-        default = column.default
-        arg: Any = default.arg  # type: ignore[attr-defined]
-        if default.is_scalar:
-            defaults.append(_constant(arg))
-        elif default.is_callable:
-            defaults.append(_called(arg))
-        else:
-            continue
-        names.append(column.name)
-    return names, defaults
-
-
-def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``process`` remembering its answer per distinct value (a file's rows share their dates)."""
-    memo: dict[Any, Any] = {}
-
-    def remembered(value: Any) -> Any:
-        found = memo.get(value)
-        if found is None:
-            if len(memo) >= 100_000:
-                memo.clear()
-            found = memo[value] = process(value)
-        return found
-
-    return remembered
 
 
 def ids_by_numbers(*, session: Session, numbers: Sequence[str]) -> dict[str, int]:
