@@ -13,18 +13,23 @@ from bot.services.permissions import scope_of
 from storage import queries
 from storage import search as indexed
 from storage.models import Customer, FollowUp
+from storage.queries import CustomerScope
 
 OPTIONS_LIMIT = 100  # Slack's limit for an external select
 FIND_LIMIT = 20
 
 
-def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LIMIT) -> list[Customer]:
+def _query(runtime: Runtime, actor: Actor, text: str) -> tuple[str, CustomerScope] | None:
+    """What a search looks for (folded) and among whose customers; None when nothing was typed."""
     folded = fold(text)
-    if not folded:
+    return (folded, scope_of(runtime, actor)) if folded else None
+
+
+def search(runtime: Runtime, actor: Actor, text: str, *, limit: int = OPTIONS_LIMIT) -> list[Customer]:
+    if (query := _query(runtime, actor, text)) is None:
         return []
-    scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
-        return indexed.search_customers(session=session, scope=scope, folded=folded, limit=limit)
+        return indexed.search_customers(session=session, scope=query[1], folded=query[0], limit=limit)
 
 
 FIND_COUNT_CAP = 1000  # find counts its matches up to here ("more than 1,000")
@@ -41,24 +46,20 @@ class Found:
 
 def find(runtime: Runtime, actor: Actor, text: str) -> Found:
     """``/followup find``: the best matches, counted, so that a cut list says how many it leaves out."""
-    folded = fold(text)
-    if not folded:
+    if (query := _query(runtime, actor, text)) is None:
         return Found([], 0, False)
-    scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
-        ids = indexed.search_ids(session=session, scope=scope, folded=folded, limit=FIND_COUNT_CAP + 1)
+        ids = indexed.search_ids(session=session, scope=query[1], folded=query[0], limit=FIND_COUNT_CAP + 1)
         by_id = queries.customers_by_ids(session=session, customer_ids=ids[:FIND_LIMIT])
     return Found([by_id[i] for i in ids[:FIND_LIMIT]], min(len(ids), FIND_COUNT_CAP), len(ids) > FIND_COUNT_CAP)
 
 
 def options(runtime: Runtime, actor: Actor, text: str) -> list[indexed.Option]:
     """The customer picker's type-ahead: what ``search`` finds, as options (at most Slack's 100)."""
-    folded = fold(text)
-    if not folded:
+    if (query := _query(runtime, actor, text)) is None:
         return []
-    scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
-        return indexed.search_options(session=session, scope=scope, folded=folded, limit=OPTIONS_LIMIT)
+        return indexed.search_options(session=session, scope=query[1], folded=query[0], limit=OPTIONS_LIMIT)
 
 
 def customer_options(runtime: Runtime, *, actor_id: str, query: str) -> list[indexed.Option]:

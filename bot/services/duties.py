@@ -268,13 +268,13 @@ class Week:
     now: datetime
 
 
-# Sections other features add to a team's weekly digest, after the reps (e.g. the customers handed
-# over in the last 4 weeks and not yet contacted, PRODUCT.md "Handover"): each is called as
+# Sections other features add to a team's weekly digest, after the reps and the handed-over
+# customers not yet contacted (PRODUCT.md "Handover"): each is called as
 # ``section(runtime, team, week, lang)`` and returns blocks, each within Slack's limits (long lists
 # through ``bot.views.lists.packed_sections``, cut lists with a count of the rest). The digest is
 # split over as many messages as the blocks need.
 WeeklySection = Callable[[Runtime, TeamConfig, Week, Lang], list[Block]]
-WEEKLY_SECTIONS: tuple[WeeklySection, ...] = (handover.weekly_digest_section,)
+WEEKLY_SECTIONS: tuple[WeeklySection, ...] = ()
 
 
 def weekly_digests(runtime: Runtime, now: datetime) -> int:
@@ -298,14 +298,18 @@ def weekly_digests(runtime: Runtime, now: datetime) -> int:
         with isolated("weekly-digest", f"the digest of {team.name}"):
             week_end = datetime.combine(local.date(), time(0, 0), zone)
             week = Week(start=week_end - timedelta(days=7), end=week_end, now=now)
-            for part, (text, blocks) in enumerate(_weekly_digest(runtime, team, week), start=1):
+            # Read once for the team's digest and for each successor's own reminder.
+            awaiting = handover.handed_over_awaiting_contact(runtime, now=now, team_ids=[runtime.team_ids[team.name]])
+            for part, (text, blocks) in enumerate(_weekly_digest(runtime, team, week, awaiting), start=1):
                 messages.append(Outgoing(key=key if part == 1 else f"{key}:{part}", channel=team.supervisor_channel,
                                          text=text, blocks=blocks))
-            messages.extend(handover.successor_reminders(runtime, team, week, _lang(runtime, team)))
+            messages.extend(handover.successor_reminders(runtime, awaiting, week_end=week_end, now=now,
+                                                         lang=_lang(runtime, team)))
     return _queue(runtime, messages, now)
 
 
-def _weekly_digest(runtime: Runtime, team: TeamConfig, week: Week) -> list[tuple[str, list[Block]]]:
+def _weekly_digest(runtime: Runtime, team: TeamConfig, week: Week,
+                   awaiting: list[handover.AwaitingContact]) -> list[tuple[str, list[Block]]]:
     now = week.now
     team_id = runtime.team_ids[team.name]
     month_start = datetime.combine(now.astimezone(ZoneInfo(team.timezone)).date().replace(day=1), time(0, 0),
@@ -327,7 +331,8 @@ def _weekly_digest(runtime: Runtime, team: TeamConfig, week: Week) -> list[tuple
                             missed=missed_by.get(rep, 0), over=over_by[rep]))
     named = [Overdue(number=c.number, company=c.company, owner=c.owner_id, since=_when(c.next_due_at or now, team, lang))
              for c in oldest]
-    extra = [block for add in WEEKLY_SECTIONS for block in add(runtime, team, week, lang)]
+    extra = [*handover.awaiting_section(awaiting, lang),
+             *(block for add in WEEKLY_SECTIONS for block in add(runtime, team, week, lang))]
     return weekly_digest(lang, team=team.name, day=week.start.date().isoformat(), reps=reps, overdue=named,
                          overdue_total=sum(overdue_by.values()), extra=extra)
 

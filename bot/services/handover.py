@@ -476,30 +476,29 @@ def customers_needing_new_owner(runtime: Runtime, *, team_ids: Sequence[int] | N
         return hq.customers_of_deactivated(session=session, team_ids=team_ids)
 
 
-def weekly_digest_section(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[dict[str, Any]]:
-    """The team digest's part (``bot.services.duties.WEEKLY_SECTIONS``): the team's handed-over
-    customers not yet contacted by their successor, for the four weeks."""
-    rows = handed_over_awaiting_contact(runtime, now=week.now, team_ids=[runtime.team_ids[team.name]])
+def awaiting_section(rows: Sequence[AwaitingContact], lang: str) -> list[dict[str, Any]]:
+    """The team digest's part: the team's handed-over customers not yet contacted by their
+    successor (``handed_over_awaiting_contact``), for the four weeks."""
     if not rows:
         return []
     return [section(t("handover_awaiting_title", lang, count=len(rows))),
             *packed_sections(awaiting_contact_lines(lang, rows, limit=len(rows)))]
 
 
-def successor_reminders(runtime: Runtime, team: TeamConfig, week: Any, lang: str) -> list[Outgoing]:
-    """Each successor's own weekly DM for the four weeks: the customers handed to them that they have
-    not contacted yet (DOMAIN: for a month the successor reports weekly on them)."""
-    rows = handed_over_awaiting_contact(runtime, now=week.now, team_ids=[runtime.team_ids[team.name]])
+def successor_reminders(runtime: Runtime, rows: Sequence[AwaitingContact], *, week_end: datetime, now: datetime,
+                        lang: str) -> list[Outgoing]:
+    """Each successor's own weekly DM for the four weeks: the customers of ``rows`` handed to them that
+    they have not contacted yet (DOMAIN: for a month the successor reports weekly on them)."""
     by_successor: dict[str, list[AwaitingContact]] = {}
     for row in rows:
         by_successor.setdefault(row.successor, []).append(row)
-    day = week.end.date().isoformat()
-    profiles = user_profiles(runtime, list(by_successor), now=week.now) if by_successor else {}
+    day = week_end.date().isoformat()
+    profiles = user_profiles(runtime, list(by_successor), now=now) if by_successor else {}
     messages = []
     for successor, mine in by_successor.items():
-        lang = profiles[successor].lang or lang
-        title = t("handover_awaiting_mine", lang, count=len(mine))
+        own = profiles[successor].lang or lang
+        title = t("handover_awaiting_mine", own, count=len(mine))
         messages.append(Outgoing(key=f"handover-weekly:{successor}:{day}", channel=successor, text=title,
-                                 blocks=[section(title), *packed_sections(awaiting_contact_lines(lang, mine,
+                                 blocks=[section(title), *packed_sections(awaiting_contact_lines(own, mine,
                                                                                                  limit=len(mine)))]))
     return messages

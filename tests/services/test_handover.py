@@ -5,7 +5,6 @@ the four weeks of attention and the customers that need a new owner."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
@@ -199,9 +198,12 @@ def test_nobody_to_hand_over_gets_no_draft(env: Env) -> None:
 
 def test_the_digest_and_home_sections(env: Env, three: list[int]) -> None:
     team = env.runtime.config.team("East China")
-    assert handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en") == []
+    team_ids = [env.runtime.team_ids[team.name]]
+    assert handover.awaiting_section(handover.handed_over_awaiting_contact(
+        env.runtime, now=env.now, team_ids=team_ids), "en") == []
     decisions.decide(env.runtime, actor_id=SUP, request_id=ask(env), decision="approved", reason=None)
-    blocks = handover.weekly_digest_section(env.runtime, team, SimpleNamespace(now=env.now), "en")
+    blocks = handover.awaiting_section(handover.handed_over_awaiting_contact(
+        env.runtime, now=env.now, team_ids=team_ids), "en")
     assert "not contacted yet by the successor:* 3" in str(blocks) and "CL2026003" in str(blocks)
     needs_owner = dict(home.SUPERVISOR_SECTIONS)["needs_owner"]
     assert needs_owner(env.runtime, env.actor(SUP), "en", 0) is None
