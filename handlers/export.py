@@ -1,7 +1,7 @@
 """`/followup export`: an .xlsx of the customers the user may see, sent to them by DM.
 
 The command is answered at once (``started``); the file is built after the ack (``deliver``),
-streamed by XlsxWriter's constant-memory mode to a temporary file, and uploaded with
+streamed by rust_xlsxwriter's constant-memory mode to a temporary file, and uploaded with
 ``files_upload_v2`` into the user's DM — never into the channel the command was typed in.
 What the file contains is decided by the same scope as every other surface
 (``bot.services.permissions.scope_of``).
