@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -416,3 +417,49 @@ def test_a_round_trip_through_an_empty_database_gives_the_same_file(bot: Bot, tm
         followups = session.scalar(select(func.count()).select_from(FollowUp))
     assert history == ["interested", "needs_confirmed", "negotiating", "intent_confirmed", "won", "maintaining",
                        "lead"] and followups == 6
+
+
+def test_a_reader_process_sends_the_rows_read_in_process(tmp_path: Path) -> None:
+    """The forked reader gives exactly the rows (numbers, cell values and types) that reading in
+    this process gives, across several of its batches."""
+    path = tmp_path / "many.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("跟进记录")
+    sheet.append([SEED_TITLE])
+    sheet.append(SEED_HEADER)
+    for n in range(spreadsheets.READER_BATCH * 2 + 7):
+        sheet.append([f"CL2024{n:04d}", f"客户{n}", None, n, n + 0.5, None, "=1+1", "需求深挖",
+                      datetime(2024, 3, 1 + n % 28, 9, 30), "电话", f"内容 {n}", None, None, True])
+    book.save(path)
+    in_process = list(spreadsheets._xlsx_rows(path))
+    assert len(in_process) == spreadsheets.READER_BATCH * 2 + 9
+    assert list(spreadsheets._xlsx_rows_from_a_process(path)) == in_process
+    assert {type(cells[8]) for _, cells in in_process[2:]} == {datetime}
+
+
+def test_a_reader_process_says_why_a_file_cannot_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip file at all")
+    with pytest.raises(ImportRefused) as in_process:
+        list(spreadsheets._xlsx_rows(path))
+    with pytest.raises(ImportRefused) as forked:
+        list(spreadsheets._xlsx_rows_from_a_process(path))
+    assert forked.value.problems == in_process.value.problems
+
+
+def test_a_reader_process_ends_when_the_import_stops_reading(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("跟进记录")
+    sheet.append(SEED_HEADER)
+    for n in range(spreadsheets.READER_BATCH * 20):
+        sheet.append([f"CL{n}", f"客户{n}", "互联网", "100-500人", "某人", "经理", "139", "需求深挖", "2024-03-01",
+                      "电话", "内容" * 20, "反馈" * 20])
+    book.save(path)
+    rows = spreadsheets._xlsx_rows_from_a_process(path)
+    assert [number for number, _ in itertools.islice(rows, 3)] == [1, 2, 3]
+    assert multiprocessing.active_children()
+    rows.close()
+    assert multiprocessing.active_children() == []

@@ -34,13 +34,16 @@ import functools
 import gc
 import io
 import itertools
+import multiprocessing
 import operator
+import os
 import pickle
 import re
 import string
 import tempfile
+import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -167,11 +170,71 @@ def _take(rows: Iterator[tuple[int, Any]], count: int) -> Iterator[tuple[int, An
         yield item
 
 
+READER_BATCH = 1_000  # rows a reader process sends at a time
+
+
+def _reader_process_possible() -> bool:
+    """A reader process is forked only from a process without other threads (a thread holding a
+    lock at the fork would leave it held in the child), where fork exists (Linux)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _xlsx_rows_from_a_process(path: Path) -> Generator[Row, None, None]:
+    """``_xlsx_rows`` run in a forked process that sends the rows back pickled, a batch at a time,
+    through a pipe. Parsing the .xlsx (calamine: about as long as everything else an import does
+    with the rows) then runs on another core, and unpickling a row costs this process a fifth of
+    parsing it. The pipe's buffer is small: the reader waits for the import, so memory stays flat."""
+    receive, send = os.pipe()
+    process = multiprocessing.get_context("fork").Process(target=_send_xlsx_rows, args=(path, send), daemon=True)
+    try:
+        process.start()
+    finally:
+        os.close(send)
+    try:
+        with os.fdopen(receive, "rb", buffering=1 << 16) as stream:
+            while True:
+                try:
+                    kind, payload = pickle.load(stream)  # noqa: S301 - our own child's pipe
+                except EOFError:
+                    break
+                if kind == "rows":
+                    yield from payload
+                elif kind == "refused":
+                    raise ImportRefused(payload)
+                else:
+                    raise RuntimeError(f"{path.name}: reading failed: {payload}")
+    finally:
+        if process.is_alive():  # the import stopped before the end of the file
+            process.terminate()
+        process.join()
+    if process.exitcode:
+        raise RuntimeError(f"{path.name}: the reader process ended with status {process.exitcode}")
+
+
+def _send_xlsx_rows(path: Path, descriptor: int) -> None:
+    """In the reader process: every row of ``_xlsx_rows``, pickled in batches, then the end."""
+    with os.fdopen(descriptor, "wb", buffering=1 << 16) as stream:
+        try:
+            batch: list[Row] = []
+            for row in _xlsx_rows(path):
+                batch.append(row)
+                if len(batch) >= READER_BATCH:
+                    pickle.dump(("rows", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                    batch = []
+            pickle.dump(("rows", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        except BrokenPipeError:  # the import stopped reading: nothing to say to it
+            return
+        except ImportRefused as refused:
+            pickle.dump(("refused", refused.problems), stream)
+        except Exception as error:  # noqa: BLE001 - said to the importing process, which raises it
+            pickle.dump(("failed", f"{type(error).__name__}: {error}"), stream)
+
+
 def read_rows(path: Path) -> Iterator[Row]:
     """(row number as the spreadsheet shows it, cells) of the first sheet that has a header."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
+        return _xlsx_rows_from_a_process(path) if _reader_process_possible() else _xlsx_rows(path)
     if suffix in (".csv", ".txt"):
         return _csv_rows(path)
     raise ImportRefused([f"{path.name}: not a spreadsheet this can read (use .xlsx or .csv)"])
