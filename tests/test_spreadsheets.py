@@ -463,3 +463,24 @@ def test_a_reader_process_ends_when_the_import_stops_reading(tmp_path: Path) -> 
     assert multiprocessing.active_children()
     rows.close()
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_a_follow_up_twice_in_the_file_is_imported_once(bot: Bot, tmp_path: Path, suffix: str) -> None:
+    """A row repeating an earlier one of the same customer (same day, method and content), even
+    far below it, is skipped; the same words for another customer, or on another day, are not."""
+    other = ["CL2024002", "另一家有限公司", "零售", "10-50人", "王五", "经理", "137", "需求深挖", "2024-03-05",
+             "线上会议", SEED_ROWS[1][10], "", "", "需求确认", "*工", ""]
+    later = [*SEED_ROWS[1][:8], "2024-03-06", *SEED_ROWS[1][9:]]
+    rows = [SEED_HEADER, *SEED_ROWS, other, SEED_ROWS[1], SEED_ROWS[3], later, other]
+    if suffix == "xlsx":
+        path = write_xlsx(tmp_path / "twice.xlsx", rows)
+    else:
+        path = tmp_path / "twice.csv"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    result = import_file(bot.runtime, path, team=east(bot), owner="U0REP1")
+    assert (result.created, result.followups, result.skipped) == (2, 8, 3)
+    with bot.db.read() as session:
+        stored = session.execute(select(Customer.number, func.count()).join(FollowUp).group_by(Customer.number)).all()
+    assert dict(stored) == {"CL2024001": 7, "CL2024002": 1}

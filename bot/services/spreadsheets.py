@@ -557,6 +557,9 @@ class Plan:
     problems: list[str]
     spill: Spill
     rows: int = 0
+    # Identities (FileIdentity) that more than one follow-up row of the file has: the only rows
+    # the write compares with the rows before them (a set of every row's would grow with the file).
+    repeated: frozenset[int] = frozenset()
 
 
 # Owners ------------------------------------------------------------------------------------------
@@ -664,6 +667,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     kept_slots = [slot for slot, _ in kept]
     kept_values = _getter([key for _, key in kept])
     spilled_values = _getter(SPILLED_KEYS)
+    identities = array("q")  # each spilled row's identity in the file (see Plan.repeated)
     owner_rows: dict[str, list[int]] = {}  # owner as written → the first rows naming it
     register = header.layout == "register"
     for number, cells in itertools.chain(first, rows):
@@ -730,7 +734,9 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             if group.last_at is None or occurred > group.last_at:
                 group.last_at = occurred
             if not problems:  # a file with problems is not written: no need to keep its rows
-                spilled.append((index, number, occurred, *spilled_values(values)))
+                identity = hash((index, _minute(occurred), values["method"] or "other", values["content"] or ""))
+                identities.append(identity)
+                spilled.append((index, number, occurred, identity, *spilled_values(values)))
                 if len(spilled) >= Spill.BATCH:
                     spill.extend(spilled)
                     spilled = []
@@ -746,10 +752,21 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
             problems.append(f"{reader.where(row, 'company') if 'company' in header.fields else reader.where(row, 'number')}"
                             f": the company is missing (no customer {group.number} exists)")
     return Plan(groups=groups, header=header, owners=owners, default_owner=owner, existing=existing,
-                problems=sorted(set(problems), key=_row_of), spill=spill, rows=count)
+                problems=sorted(set(problems), key=_row_of), spill=spill, rows=count, repeated=_repeated(identities))
 
 
-# A follow-up row as pass 1 keeps it for the write: (group index, row, occurred, *these values).
+def _repeated(identities: array) -> frozenset[int]:
+    """The values found more than once in an array of int64 (sorted by numpy: 8 bytes a value)."""
+    import numpy
+
+    if len(identities) < 2:
+        return frozenset()
+    ordered = numpy.sort(numpy.frombuffer(identities, dtype=numpy.int64))
+    return frozenset(ordered[1:][ordered[1:] == ordered[:-1]].tolist())
+
+
+# A follow-up row as pass 1 keeps it for the write: (group index, row, occurred, identity in the file:
+# the hash of group index, minute, method and content, *these values).
 SPILLED_KEYS = ("method", "stage", "content", "feedback", "next_step", "next_step_date", "status", "satisfaction",
                 "notes", "owner")
 
@@ -1156,8 +1173,9 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
     """Pass 2: the follow-up rows kept by pass 1, inserted in batches, leaving out the ones already there."""
     zone = team.zone
     existing_ids = [ids[i] for i in plan.existing]
-    seen: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
-                      in queries.followup_identities(session=session, customer_ids=existing_ids)}
+    stored: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
+                        in queries.followup_identities(session=session, customer_ids=existing_ids)}
+    repeated, first_of_repeated = plan.repeated, set()
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
                       if 0 in group.statuses_}
     batch: list[tuple[Any, ...]] = []
@@ -1167,20 +1185,23 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
     years: dict[datetime, int] = {}
     no_status: dict[int, str] = {}
     owners, default_owner, groups = plan.owners, plan.default_owner, plan.groups
-    for (index, number, occurred, method, stage, content, feedback, next_step, next_cell, status, satisfaction,
-         remarks, owner_written) in plan.spill:
+    for (index, number, occurred, in_file, method, stage, content, feedback, next_step, next_cell, status,
+         satisfaction, remarks, owner_written) in plan.spill:
         count += 1
         if progress and count % 1000 == 0:
             progress(1000)
         customer_id = ids[index]
         method = method or "other"
+        if in_file in repeated:  # twice in the file: the first is kept
+            if in_file in first_of_repeated:
+                result.skipped += 1
+                continue
+            first_of_repeated.add(in_file)
         # followup_identity, inline: a file's content is text_of's already (no "\r", stripped).
-        identity = hash((customer_id, _minute(occurred) if occurred.second or occurred.microsecond else occurred,
-                         method, content or ""))
-        if identity in seen:
+        if stored and hash((customer_id, _minute(occurred) if occurred.second or occurred.microsecond else occurred,
+                            method, content or "")) in stored:
             result.skipped += 1
             continue
-        seen.add(identity)
         author = authors.get((index, owner_written))
         if author is None:
             group = groups[index]
