@@ -171,6 +171,7 @@ def _take(rows: Iterator[tuple[int, Any]], count: int) -> Iterator[tuple[int, An
 
 
 READER_BATCH = 1_000  # rows a reader process sends at a time
+PIPE_SIZE = 1 << 20  # Linux's largest pipe for an unprivileged process (/proc/sys/fs/pipe-max-size)
 
 
 def _reader_process_possible() -> bool:
@@ -184,7 +185,11 @@ def _xlsx_rows_from_a_process(path: Path) -> Generator[Row, None, None]:
     through a pipe. Parsing the .xlsx (calamine: about as long as everything else an import does
     with the rows) then runs on another core, and unpickling a row costs this process a fifth of
     parsing it. The pipe's buffer is small: the reader waits for the import, so memory stays flat."""
+    import fcntl  # Linux, as fork is
+
     receive, send = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets the reader run further ahead
+        fcntl.fcntl(send, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
     process = multiprocessing.get_context("fork").Process(target=_send_xlsx_rows, args=(path, send), daemon=True)
     try:
         process.start()
