@@ -293,7 +293,8 @@ def downgrade(db: Database, revision: str) -> None:
 
 
 def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
-    """Down: every search object gone, search still right (the plain query). Up again on existing
+    """0013 down and up: SQLite's company index gone and back (PostgreSQL: nothing changes).
+    0010 down: every search object gone, search still right (the plain query). Up again on existing
     customers: the index is built from them and used (PostgreSQL: the trigram operator class is
     found though the extension lives outside this schema's search_path)."""
     with own_database(tmp_path, prefix="search_mig") as url:
@@ -305,10 +306,19 @@ def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
             with db.engine.begin() as conn:
                 conn.execute(insert(Customer.__table__), customer_rows(runtime.team_ids, 300))
             migrated = Book(db, runtime, dict(runtime.team_ids))
-            expected = ({search.FTS_TABLE, *search.INDEXES} - {search.TRGM_INDEX, search.COMPANY_INDEX, search.OWNER_ORDER_INDEX}
-                        if db.is_sqlite
-                        else set(search.INDEXES))
+            expected = ({search.FTS_TABLE, *search.SQLITE_INDEXES} if db.is_sqlite
+                        else set(search.INDEXES) - {search.LEAD_INDEX})
             assert expected <= search_objects(db)
+            if db.is_sqlite:  # 0013 adds the company rank's index on SQLite (nothing on PostgreSQL)
+                downgrade(db, "0012")
+                assert search.LEAD_INDEX not in search_objects(db)
+                assert expected - {search.LEAD_INDEX} <= search_objects(db)
+                db.migrate()
+                assert search.LEAD_INDEX in search_objects(db)
+            else:
+                downgrade(db, "0012")
+                assert expected <= search_objects(db)
+                db.migrate()
             if not db.is_sqlite:  # 0012 rebuilds 0010's first contact-order indexes as covering ones
                 downgrade(db, "0011")
                 assert not covering(db, search.ORDER_INDEX)
