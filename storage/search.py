@@ -14,14 +14,24 @@ rank's rows come one of two ways, chosen by counting its candidates through thei
   walks other teams' rows) and stop at the ``limit``-th match, about ``limit × rows / dense`` rows.
   ``dense`` balances the two (measured): sqrt(5 × customers) on SQLite, about 700 at 100,000;
   sqrt(10 × customers) on PostgreSQL, 1,000 at 100,000 and 3,200 at a million. The order indexes
-  hold every column a rank's test reads (index-only walks).
-Candidates come from ``lower(number)`` (the number ranks) and from the text index:
-- SQLite: the FTS5 table ``customer_search`` (trigram tokenizer, kept by triggers on customers).
-  ``body`` is the search text plus a closing unit separator (any substring of three characters or
-  more); ``starts`` is the search text with two STX before each field and word start, so a one- or
-  two-character field or word start is a trigram too (``"\x02\x02a"``, ``"\x02ac"``); ``lead`` is
-  the text after the number, behind two STX (a company that starts with the query). Without FTS5
-  (not compiled in: the migration skips the table) every search is the plain ``scan``.
+  hold every column a rank's test reads (index-only walks). Where the candidates' index holds every
+  column too (SQLite's company rank), a candidate costs about a row of the walk: sqrt(100 ×
+  customers), 3,200 at 100,000.
+Candidates come from ``lower(number)`` (the number ranks) and:
+- SQLite: the company rank from ``ix_customers_search_lead``, a B-tree on the search text after the
+  number (revision 0013) holding the columns of visibility, order and the rank's own test: the
+  company's matches are one range of it, sorted without the table, and the rank's test (not a
+  number match; the folded number as ``lower`` gives it) is made on the first ``limit`` + 20 only.
+  Ranks 3 and 4 from the FTS5 table ``customer_search`` (trigram tokenizer, kept by triggers on
+  customers). ``body`` is the search text plus a closing unit separator (any substring of three
+  characters or more); ``starts`` is the search text with two STX before each field and word start,
+  so a one- or two-character field or word start is a trigram too (``"\x02\x02a"``, ``"\x02ac"``);
+  ``lead`` (the text after the number, behind two STX) answered the company rank before 0013 and
+  is no longer read. For three characters or more with fewer company matches than still needed,
+  ranks 2 to 4 are read together, sorted from the ``body`` phrase's rows (every match is one).
+  Without FTS5 (not compiled in: the migration skips the table) every search is the plain ``scan``.
+  LIKE patterns are expressions, never a bare parameter: SQLite prepares a statement with
+  ``column LIKE ?`` in its WHERE again at each run (0.08 ms, more than most of these statements).
 - PostgreSQL: a ``pg_trgm`` GIN index on ``search_text`` answers the same LIKE patterns, a B-tree on
   the company field the company rank. Planner settings for the statements of a search: custom plans
   (a prepared statement's generic plan cannot use a LIKE pattern), no parallel workers, and for a
@@ -30,7 +40,7 @@ What no index answers: a query of one or two characters found in no field or wor
 of "zq") is a walk of every visible row in contact order, index-only: about 10 ms per 100,000
 rows on SQLite, 20 ms on PostgreSQL.
 The statements depend on the query only through bound values: each shape is built and compiled
-once and run straight through the driver.
+once (its conditions too) and run straight through the driver.
 A rep (own customers only) is answered by the plain query over their own rows (the owner index).
 """
 

@@ -213,6 +213,75 @@ def test_a_changed_ranking_would_be_noticed(book: Book, monkeypatch: pytest.Monk
     assert mismatches(book, ADMIN, ("a", "acme")) != []
 
 
+def company_rank_rows(team_ids: dict[str, int], first_id: int) -> list[dict[str, Any]]:
+    """Customers whose company starts like their number (in the company rank's candidates but of
+    rank 0 or 1), others whose company only starts so (rank 2), and a full-width number that folds
+    unlike ``lower`` (a candidate of rank 3): contact times in ties, a few without one."""
+    rows = customer_rows(team_ids, 90, seed=11, first_id=first_id)
+    ties = (NOW - timedelta(hours=1), NOW - timedelta(hours=2), None)
+    for i, row in enumerate(rows):
+        number = (f"ZX-{i:03d}" if i % 3 == 0 else "ＺＸ９" + str(i) if i % 10 == 1 else row["number"] + f"-{i}")
+        company = f"ZX {'Tech' if i % 2 else '华为'} {i}"
+        row.update(number=number, company=company, last_contact_at=ties[i % 3],
+                   search_text=search_text(number=number, company=company, contacts=["Wang Wei"]))
+    return rows
+
+
+@pytest.mark.parametrize("slack", [0, 20])
+@pytest.mark.parametrize("dense", [1, None, 10**9], ids=["in-order", "default", "sorted"])
+def test_company_rank_candidates_failing_its_own_test(book: Book, slack: int, dense: int | None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The company rank is tested on its first candidates only: where more of them than the slack
+    are of another rank (their number starts with the query too, or folds unlike ``lower``), it is
+    read again in full; the results stay the plain query's for every viewer and page size."""
+    monkeypatch.setattr(search, "TESTED_SLACK", slack)
+    monkeypatch.setattr(search, "DENSE", dense)
+    read_again: list[bool] = []
+    tested = search._Search._sorted_then_tested
+
+    def spy(self: Any, *args: Any) -> list[int] | None:
+        found = tested(self, *args)
+        read_again.append(found is None)
+        return found
+
+    monkeypatch.setattr(search._Search, "_sorted_then_tested", spy)
+    first = COUNT + 2000
+    try:
+        with book.db.engine.begin() as conn:
+            conn.execute(insert(Customer), company_rank_rows(book.team_ids, first))
+        with book.db.read() as session:
+            ranks = {rank for (rank,) in session.execute(
+                select(search.rank_of("zx")).where(Customer.id >= first, search._contains("zx")).distinct())}
+        assert ranks == {1, 2, 3}
+        for viewer in (REP, SUP, SUPW, ADMIN):
+            for limit in (5, 30, 35, 100):
+                assert mismatches(book, viewer, ("zx", "z", "zx ", "zx t", "zx-0", "ｚｘ"), limit=limit) == [], (viewer, limit)
+        if book.db.is_sqlite and dense != 1:  # both ways were taken
+            assert True in read_again and False in read_again
+    finally:
+        with book.db.engine.begin() as conn:
+            conn.execute(delete(Customer).where(Customer.id >= first))
+
+
+def test_sqlite_company_rank_reads_its_index_alone(book: Book, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: the company rank's candidates are counted and sorted from ``ix_customers_search_lead``
+    without the table (a covering index), and its walk in contact order reads an order index."""
+    if not book.db.is_sqlite:
+        pytest.skip("the company index is SQLite's")
+    for dense, what in ((10**9, "tested"), (1, "in_order")):
+        monkeypatch.setattr(search, "DENSE", dense)
+        assert mismatches(book, ADMIN, ("acme", "华为")) == []
+        statements = [compiled.string for key, compiled in search._compiled.items()
+                      if key[:3] == ("sqlite", what, 2) and key[-1] == "all"]  # an admin's
+        assert statements
+        with book.db.engine.connect() as conn:
+            for statement in statements:
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, tuple(None for _ in range(statement.count("?")))))
+                index = search.LEAD_INDEX if what == "tested" else search.ORDER_INDEX
+                assert f"COVERING INDEX {index}" in plan, plan
+
+
 def test_every_write_keeps_the_index(book: Book) -> None:
     """Bulk insert, edit, owner change, delete: searches see each at once (the triggers on SQLite)."""
     db = book.db
