@@ -99,9 +99,13 @@ COMPANY_INDEX = "ix_customers_search_company"  # PostgreSQL: the company field o
 COMPANY_SQL = "split_part(search_text, E'\\x1f', 3)"
 LEAD_INDEX = "ix_customers_search_lead"  # SQLite: the text after the number, with the columns a rank reads
 LEAD_SQL = "substr(search_text, 2 + instr(substr(search_text, 2), char(31)))"  # the company, then the contacts
+INITIAL_SQL = "substr(search_text, 2 + instr(substr(search_text, 2), char(31)), 1)"  # the company's first character
+INITIAL_INDEX = "ix_customers_search_initial"  # SQLite: the company's first character, in contact order
+TEAM_INITIAL_INDEX = "ix_customers_search_team_initial"  # the same in each team
 TRIGGERS = ("customer_search_insert", "customer_search_delete", "customer_search_update")
-INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX, OWNER_ORDER_INDEX, LEAD_INDEX)
-SQLITE_INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, LEAD_INDEX)
+INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX, OWNER_ORDER_INDEX, LEAD_INDEX,
+           INITIAL_INDEX, TEAM_INITIAL_INDEX)
+SQLITE_INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, LEAD_INDEX, INITIAL_INDEX, TEAM_INITIAL_INDEX)
 
 
 # Schema (revision 0010) --------------------------------------------------------------------------
@@ -172,6 +176,21 @@ def create_sqlite_lead_index(conn: Connection) -> None:
 
 def drop_sqlite_lead_index(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS {LEAD_INDEX}")
+
+
+def create_sqlite_initial_indexes(conn: Connection) -> None:
+    """(Revision 0014) A one-character query's company rank in contact order: everyone's, and each
+    team's (a supervisor's). Its rows are an equality range of these, already in order: read up to
+    the ``limit``-th without a count or a sort (the walk of every row in contact order read about
+    ``limit × customers / matches`` rows: 1.3 ms for "a" on 100,000)."""
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {INITIAL_INDEX} ON customers ({INITIAL_SQL}, last_contact_at, id)")
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {TEAM_INITIAL_INDEX} "
+                         f"ON customers (team_id, {INITIAL_SQL}, last_contact_at, id)")
+
+
+def drop_sqlite_initial_indexes(conn: Connection) -> None:
+    for index in (INITIAL_INDEX, TEAM_INITIAL_INDEX):
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
 
 
 def _trgm_schema(conn: Connection) -> str | None:
@@ -474,6 +493,8 @@ class _Search:
     def ids(self, ranks: tuple[int, ...], need: int) -> list[int]:
         """The first ``need`` customers of ``ranks`` (the best rank first, then in contact order)."""
         condition, hint, shape = self.candidates(ranks[-1])
+        if ranks == (2,) and self.dialect.name == "sqlite" and len(self.folded) == 1:
+            return self._in_order(2, need, by_initial=True)
         if condition is not None and (ranks == (0,) or self.counted(ranks) < self.dense_for(ranks[-1])):
             return self._sorted(ranks, condition, hint, shape, need)
         if len(ranks) > 1:  # in contact order: one rank after the other
@@ -552,22 +573,31 @@ class _Search:
         found = [id_ for id_, passes in rows if passes]
         return found[:need] if len(found) >= need or len(rows) < read else None
 
-    def _in_order(self, rank: int, need: int) -> list[int]:
+    def _in_order(self, rank: int, need: int, *, by_initial: bool = False) -> list[int]:
         """Matches read in contact order through an order index, stopping at ``need``: everyone's
         order for an admin; each supervised team's, and their own customers elsewhere, merged.
-        The order indexes hold every column the test reads: the table is not touched."""
+        The order indexes hold every column the test reads: the table is not touched.
+        ``by_initial`` (SQLite, the company rank of a one-character query): through the indexes of
+        the company's first character instead, which hold only that rank's candidates."""
+        everyone, each_team = (INITIAL_INDEX, TEAM_INITIAL_INDEX) if by_initial else (ORDER_INDEX, TEAM_ORDER_INDEX)
+
         def build() -> Any:
             order, exact, limit = _newest_first(self.dialect.name), self.exact(rank), bindparam("need", type_=Integer)
-            if rank == 2 and self.dialect.name == "sqlite":  # the company's start first: "a" is in most rows
-                exact = [self.lead_range(), *exact]
+            # A cheap narrowing first, in the parts read through an order index only: elsewhere it
+            # would draw the planner to its own index (every "a" company, to find one owner's).
+            narrow: list[ColumnElement[bool]] = []
+            if by_initial:
+                narrow = [literal_column(INITIAL_SQL) == bindparam("q")]
+            elif rank == 2 and self.dialect.name == "sqlite":  # the company's start: "a" is in most rows
+                narrow = [self.lead_range()]
             if self.scope.everything:
-                return (select(Customer.id).with_hint(Customer, f"INDEXED BY {ORDER_INDEX}", "sqlite")
-                        .where(*exact).order_by(*order).limit(limit))
+                return (select(Customer.id).with_hint(Customer, f"INDEXED BY {everyone}", "sqlite")
+                        .where(*narrow, *exact).order_by(*order).limit(limit))
             teams: list[Any] = [bindparam(f"team_{i}") for i in range(len(self.scope.team_ids))]
             parts: list[Select[int, datetime | None]] = [
                 select(Customer.id, Customer.last_contact_at)
-                .with_hint(Customer, f"INDEXED BY {TEAM_ORDER_INDEX}", "sqlite")
-                .where(Customer.team_id == team, *exact).order_by(*order).limit(limit)
+                .with_hint(Customer, f"INDEXED BY {each_team}", "sqlite")
+                .where(Customer.team_id == team, *narrow, *exact).order_by(*order).limit(limit)
                 for team in teams
             ]
             parts.append(select(Customer.id, Customer.last_contact_at)
@@ -578,7 +608,8 @@ class _Search:
             return (select(merged.c.id)
                     .order_by(contact if self.dialect.name == "sqlite" else contact.nulls_last(), merged.c.id.desc())
                     .limit(limit))
-        return [row[0] for row in self._run(("in_order", rank, *self.open), build, need)]
+        return [row[0] for row in self._run(("in_order", rank, *self.open, *(("initial",) if by_initial else ())),
+                                            build, need)]
 
 
 @contextmanager

@@ -265,14 +265,15 @@ def test_company_rank_candidates_failing_its_own_test(book: Book, slack: int, de
 
 def test_sqlite_company_rank_reads_its_index_alone(book: Book, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite: the company rank's candidates are counted and sorted from ``ix_customers_search_lead``
-    without the table (a covering index), and its walk in contact order reads an order index."""
+    without the table (a covering index), its walk in contact order reads an order index, and a
+    one-character query's reads the company's first character in contact order (no sort)."""
     if not book.db.is_sqlite:
         pytest.skip("the company index is SQLite's")
     for dense, what in ((10**9, "tested"), (1, "in_order")):
         monkeypatch.setattr(search, "DENSE", dense)
         assert mismatches(book, ADMIN, ("acme", "华为")) == []
         statements = [compiled.string for key, compiled in search._compiled.items()
-                      if key[:3] == ("sqlite", what, 2) and key[-1] == "all"]  # an admin's
+                      if key[:3] == ("sqlite", what, 2) and key[-1] == "all" and "initial" not in key]
         assert statements
         with book.db.engine.connect() as conn:
             for statement in statements:
@@ -280,6 +281,17 @@ def test_sqlite_company_rank_reads_its_index_alone(book: Book, monkeypatch: pyte
                     "EXPLAIN QUERY PLAN " + statement, tuple(None for _ in range(statement.count("?")))))
                 index = search.LEAD_INDEX if what == "tested" else search.ORDER_INDEX
                 assert f"COVERING INDEX {index}" in plan, plan
+    assert mismatches(book, ADMIN, ("a", "华")) == [] and mismatches(book, SUP, ("a", "华")) == []
+    initial = [(key, compiled.string) for key, compiled in search._compiled.items()
+               if key[:3] == ("sqlite", "in_order", 2) and "initial" in key]
+    assert {key[-1] for key, _ in initial} >= {"all", 1}  # an admin's, a supervisor's of one team
+    with book.db.engine.connect() as conn:
+        for key, statement in initial:  # a one-character query's company rank: in order, no sort
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, tuple(None for _ in range(statement.count("?")))))
+            index = search.INITIAL_INDEX if key[-1] == "all" else search.TEAM_INITIAL_INDEX
+            assert f"USING INDEX {index}" in plan, plan
+            assert key[-1] != "all" or "TEMP B-TREE" not in plan, plan
 
 
 def test_every_write_keeps_the_index(book: Book) -> None:
@@ -362,7 +374,7 @@ def downgrade(db: Database, revision: str) -> None:
 
 
 def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
-    """0013 down and up: SQLite's company index gone and back (PostgreSQL: nothing changes).
+    """0014 and 0013 down and up: SQLite's company indexes gone and back (PostgreSQL: nothing changes).
     0010 down: every search object gone, search still right (the plain query). Up again on existing
     customers: the index is built from them and used (PostgreSQL: the trigram operator class is
     found though the extension lives outside this schema's search_path)."""
@@ -376,14 +388,17 @@ def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
                 conn.execute(insert(Customer.__table__), customer_rows(runtime.team_ids, 300))
             migrated = Book(db, runtime, dict(runtime.team_ids))
             expected = ({search.FTS_TABLE, *search.SQLITE_INDEXES} if db.is_sqlite
-                        else set(search.INDEXES) - {search.LEAD_INDEX})
+                        else set(search.INDEXES) - {search.LEAD_INDEX, search.INITIAL_INDEX, search.TEAM_INITIAL_INDEX})
             assert expected <= search_objects(db)
-            if db.is_sqlite:  # 0013 adds the company rank's index on SQLite (nothing on PostgreSQL)
+            if db.is_sqlite:  # 0013 and 0014 add the company rank's indexes on SQLite (nothing on PostgreSQL)
+                initial = {search.INITIAL_INDEX, search.TEAM_INITIAL_INDEX}
+                downgrade(db, "0013")
+                assert initial.isdisjoint(search_objects(db)) and expected - initial <= search_objects(db)
                 downgrade(db, "0012")
-                assert search.LEAD_INDEX not in search_objects(db)
-                assert expected - {search.LEAD_INDEX} <= search_objects(db)
+                gone = initial | {search.LEAD_INDEX}
+                assert gone.isdisjoint(search_objects(db)) and expected - gone <= search_objects(db)
                 db.migrate()
-                assert search.LEAD_INDEX in search_objects(db)
+                assert expected <= search_objects(db)
             else:
                 downgrade(db, "0012")
                 assert expected <= search_objects(db)
