@@ -433,7 +433,7 @@ def test_a_reader_process_sends_the_rows_read_in_process(tmp_path: Path) -> None
     book.save(path)
     in_process = list(spreadsheets._xlsx_rows(path))
     assert len(in_process) == spreadsheets.READER_BATCH * 2 + 9
-    assert list(spreadsheets._xlsx_rows_from_a_process(path)) == in_process
+    assert list(spreadsheets._in_a_process(spreadsheets._xlsx_rows, path)) == in_process
     assert {type(cells[8]) for _, cells in in_process[2:]} == {datetime}
 
 
@@ -443,7 +443,7 @@ def test_a_reader_process_says_why_a_file_cannot_be_read(tmp_path: Path) -> None
     with pytest.raises(ImportRefused) as in_process:
         list(spreadsheets._xlsx_rows(path))
     with pytest.raises(ImportRefused) as forked:
-        list(spreadsheets._xlsx_rows_from_a_process(path))
+        list(spreadsheets._in_a_process(spreadsheets._xlsx_rows, path))
     assert forked.value.problems == in_process.value.problems
 
 
@@ -458,7 +458,7 @@ def test_a_reader_process_ends_when_the_import_stops_reading(tmp_path: Path) -> 
         sheet.append([f"CL{n}", f"客户{n}", "互联网", "100-500人", "某人", "经理", "139", "需求深挖", "2024-03-01",
                       "电话", "内容" * 20, "反馈" * 20])
     book.save(path)
-    rows = spreadsheets._xlsx_rows_from_a_process(path)
+    rows = spreadsheets._in_a_process(spreadsheets._xlsx_rows, path)
     assert [number for number, _ in itertools.islice(rows, 3)] == [1, 2, 3]
     assert multiprocessing.active_children()
     rows.close()
@@ -484,3 +484,34 @@ def test_a_follow_up_twice_in_the_file_is_imported_once(bot: Bot, tmp_path: Path
     with bot.db.read() as session:
         stored = session.execute(select(Customer.number, func.count()).join(FollowUp).group_by(Customer.number)).all()
     assert dict(stored) == {"CL2024001": 7, "CL2024002": 1}
+
+
+@pytest.mark.parametrize("in_a_process", [True, False])
+def test_an_xlsx_file_is_checked_alike_in_a_reader_process_or_here(bot: Bot, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    in_a_process: bool) -> None:
+    """Both ways of reading an .xlsx (cells read and checked in a forked process, or in this one)
+    give the same problems, the same customers and the same history."""
+    import multiprocessing
+
+    forks = []
+    real_context = multiprocessing.get_context
+
+    def counting_context(method: str | None = None) -> Any:
+        forks.append(method)
+        return real_context(method)
+
+    monkeypatch.setattr(spreadsheets, "_reader_process_possible", lambda: in_a_process)
+    monkeypatch.setattr(multiprocessing, "get_context", counting_context)
+    rows = [list(r) for r in SEED_ROWS]
+    rows[2][8] = "2024-02-30"
+    bad = write_xlsx(tmp_path / "bad.xlsx", [[SEED_TITLE], SEED_HEADER, *rows])
+    with pytest.raises(ImportRefused) as refused:
+        import_file(bot.runtime, bad, team=east(bot), owner="U0REP1")
+    assert refused.value.problems == ['row 5, column I (跟进日期): "2024-02-30" is not a real date']
+    result = import_file(bot.runtime, seed_file(tmp_path), team=east(bot), owner="U0REP1")
+    assert (result.created, result.followups) == (1, 6)
+    with bot.db.read() as session:
+        history = session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)).all()
+    assert history == ["interested", "needs_confirmed", "negotiating", "intent_confirmed", "won", "maintaining"]
+    assert forks == (["fork", "fork"] if in_a_process else [])

@@ -2,7 +2,10 @@
 
 Import (``import_file``) reads ``.xlsx`` with calamine (python-calamine-plus: Rust, streaming row
 by row) and ``.csv`` with the ``csv`` module (UTF-8 with or without BOM, else GB18030, which is what
-"Save as CSV" in Chinese Excel writes), so that memory stays flat as the file grows:
+"Save as CSV" in Chinese Excel writes), so that memory stays flat as the file grows. An .xlsx is
+read and its cells checked (``RowReader``) in a forked process on Linux (``_in_a_process``), which
+sends the checked rows back: parsing the file, as long as the rest of the import, runs on another
+core.
 
 1. **check**: every row is read and checked; customers are grouped (same customer number, or
    same normalised company) with just what deciding them needs; owners are matched; numbers and
@@ -21,8 +24,8 @@ already there keeps its owner and team (moving customers is a handover), its com
 everything the file leaves empty.
 
 Export (``export_file``) writes the follow-up record layout (every column import reads, one row
-a follow-up, a customer without follow-ups on a row of its own) streaming: XlsxWriter's
-constant-memory mode, or csv, page by page of customers.
+a follow-up, a customer without follow-ups on a row of its own) streaming: rust_xlsxwriter's
+constant-memory mode (rustpy-xlsxwriter), or csv, page by page of customers.
 """
 
 from __future__ import annotations
@@ -180,17 +183,19 @@ def _reader_process_possible() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _xlsx_rows_from_a_process(path: Path) -> Generator[Row, None, None]:
-    """``_xlsx_rows`` run in a forked process that sends the rows back pickled, a batch at a time,
-    through a pipe. Parsing the .xlsx (calamine: about as long as everything else an import does
-    with the rows) then runs on another core, and unpickling a row costs this process a fifth of
-    parsing it. The pipe's buffer is small: the reader waits for the import, so memory stays flat."""
+def _in_a_process(produce: Callable[..., Iterator[Any]], *args: Any) -> Generator[Any, None, None]:
+    """The items of ``produce(*args)``, made in a forked process that sends them back pickled, a
+    batch at a time, through a pipe. The import reads and checks an .xlsx file's cells this way
+    (``_parsed_rows``): parsing the file (calamine) and its cells then runs on another core, and
+    unpickling a checked row costs this process a fraction of making it. The pipe is small
+    next to the file: the reader waits for the import, so memory stays flat."""
     import fcntl  # Linux, as fork is
 
     receive, send = os.pipe()
     with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets the reader run further ahead
         fcntl.fcntl(send, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    process = multiprocessing.get_context("fork").Process(target=_send_xlsx_rows, args=(path, send), daemon=True)
+    process = multiprocessing.get_context("fork").Process(target=_send_items, args=(produce, args, send),
+                                                          daemon=True)
     try:
         process.start()
     finally:
@@ -202,31 +207,31 @@ def _xlsx_rows_from_a_process(path: Path) -> Generator[Row, None, None]:
                     kind, payload = pickle.load(stream)  # noqa: S301 - our own child's pipe
                 except EOFError:
                     break
-                if kind == "rows":
+                if kind == "items":
                     yield from payload
                 elif kind == "refused":
                     raise ImportRefused(payload)
                 else:
-                    raise RuntimeError(f"{path.name}: reading failed: {payload}")
+                    raise RuntimeError(f"reading failed: {payload}")
     finally:
         if process.is_alive():  # the import stopped before the end of the file
             process.terminate()
         process.join()
     if process.exitcode:
-        raise RuntimeError(f"{path.name}: the reader process ended with status {process.exitcode}")
+        raise RuntimeError(f"the reader process ended with status {process.exitcode}")
 
 
-def _send_xlsx_rows(path: Path, descriptor: int) -> None:
-    """In the reader process: every row of ``_xlsx_rows``, pickled in batches, then the end."""
+def _send_items(produce: Callable[..., Iterator[Any]], args: tuple[Any, ...], descriptor: int) -> None:
+    """In the reader process: every item of ``produce(*args)``, pickled in batches, then the end."""
     with os.fdopen(descriptor, "wb", buffering=1 << 16) as stream:
         try:
-            batch: list[Row] = []
-            for row in _xlsx_rows(path):
-                batch.append(row)
+            batch: list[Any] = []
+            for item in produce(*args):
+                batch.append(item)
                 if len(batch) >= READER_BATCH:
-                    pickle.dump(("rows", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(("items", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
                     batch = []
-            pickle.dump(("rows", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(("items", batch), stream, protocol=pickle.HIGHEST_PROTOCOL)
         except BrokenPipeError:  # the import stopped reading: nothing to say to it
             return
         except ImportRefused as refused:
@@ -239,7 +244,7 @@ def read_rows(path: Path) -> Iterator[Row]:
     """(row number as the spreadsheet shows it, cells) of the first sheet that has a header."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows_from_a_process(path) if _reader_process_possible() else _xlsx_rows(path)
+        return _xlsx_rows(path)
     if suffix in (".csv", ".txt"):
         return _csv_rows(path)
     raise ImportRefused([f"{path.name}: not a spreadsheet this can read (use .xlsx or .csv)"])
@@ -649,13 +654,10 @@ def _import(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None
 def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None, now: datetime,
                progress: Progress | None = None) -> Plan:
     """Pass 1: read every row, group the customers, match owners, compare with the database."""
-    rows = read_rows(path)
-    first = list(_take(rows, sheet.HEADER_SEARCH_ROWS))
-    header = sheet.find_header(first)
-    if header is None:
-        raise ImportRefused([f"{path.name}: no header row found in the first {sheet.HEADER_SEARCH_ROWS} rows "
-                             "(it needs 客户名称 / Company or 客户编号 / Customer number, and at least one more column)"])
-    reader = RowReader(header, team.zone)
+    in_a_process = path.suffix.lower() in (".xlsx", ".xlsm") and _reader_process_possible()
+    items = _in_a_process(_parsed_rows, path, team.zone) if in_a_process else _parsed_rows(path, team.zone)
+    header = next(items)
+    reader = RowReader(header, team.zone)  # here for its columns (where, keys): the rows come read
     problems: list[str] = []
     groups: list[Group] = []
     by_number: dict[str, int] = {}
@@ -675,13 +677,10 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
     identities = array("q")  # each spilled row's identity in the file (see Plan.repeated)
     owner_rows: dict[str, list[int]] = {}  # owner as written → the first rows naming it
     register = header.layout == "register"
-    for number, cells in itertools.chain(first, rows):
-        if number <= header.row:
-            continue
+    for number, parsed in items:
         count += 1
         if progress and count % 1000 == 0:
             progress(1000)
-        parsed = reader.read(number, cells)
         if parsed is None:
             continue
         problems.extend(parsed.problems)
@@ -768,6 +767,22 @@ def _repeated(identities: array) -> frozenset[int]:
         return frozenset()
     ordered = numpy.sort(numpy.frombuffer(identities, dtype=numpy.int64))
     return frozenset(ordered[1:][ordered[1:] == ordered[:-1]].tolist())
+
+
+def _parsed_rows(path: Path, zone: Any) -> Iterator[Any]:
+    """The file's header, then (row number, Parsed, or None for a blank row) of each row under it;
+    ImportRefused when no header is found."""
+    rows = read_rows(path)
+    first = list(_take(rows, sheet.HEADER_SEARCH_ROWS))
+    header = sheet.find_header(first)
+    if header is None:
+        raise ImportRefused([f"{path.name}: no header row found in the first {sheet.HEADER_SEARCH_ROWS} rows "
+                             "(it needs 客户名称 / Company or 客户编号 / Customer number, and at least one more column)"])
+    yield header
+    read = RowReader(header, zone).read
+    for number, cells in itertools.chain(first, rows):
+        if number > header.row:
+            yield number, read(number, cells)
 
 
 # A follow-up row as pass 1 keeps it for the write: (group index, row, occurred, identity in the file:
