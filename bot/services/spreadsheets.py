@@ -200,12 +200,14 @@ def _in_a_process(produce: Callable[..., Iterator[Any]], *args: Any) -> Generato
         process.start()
     finally:
         os.close(send)
+    ended = False  # the reader said all it had to say and closed the pipe
     try:
         with os.fdopen(receive, "rb", buffering=1 << 16) as stream:
             while True:
                 try:
                     kind, payload = pickle.load(stream)  # noqa: S301 - our own child's pipe
                 except EOFError:
+                    ended = True
                     break
                 if kind == "items":
                     yield from payload
@@ -214,7 +216,7 @@ def _in_a_process(produce: Callable[..., Iterator[Any]], *args: Any) -> Generato
                 else:
                     raise RuntimeError(f"reading failed: {payload}")
     finally:
-        if process.is_alive():  # the import stopped before the end of the file
+        if not ended:  # the import stopped before the end of the file (or failed)
             process.terminate()
         process.join()
     if process.exitcode:
@@ -497,6 +499,8 @@ STATUS_OF: tuple[str | None, ...] = (None, *STATUSES)
 STAGE_OF: tuple[str | None, ...] = (None, *STAGES)
 STATUS_CODE = {status: code for code, status in enumerate(STATUS_OF)}
 STAGE_CODE = {stage: code for code, stage in enumerate(STAGE_OF)}
+assert len(STATUS_OF) <= 16 and len(STAGE_OF) <= 16  # four bits each in Group.history
+NO_ORDERS = [-1] * len(CUSTOMER_KEYS)
 
 
 @dataclass(slots=True)
@@ -510,13 +514,11 @@ class Group:
     name_key: str | None = None
     # The latest non-empty value of each of CUSTOMER_KEYS, and the order of the row it came from.
     slots: list[Any] = field(default_factory=lambda: [None] * len(CUSTOMER_KEYS))
-    orders: list[int] = field(default_factory=lambda: [-1] * len(CUSTOMER_KEYS))
+    orders: array = field(default_factory=lambda: array("q", NO_ORDERS))
     contacts: dict[str, list[str | None]] = field(default_factory=dict)  # name → [title, phone, email]
-    # Each follow-up row's order, status (code) and stage (code), to build the history in date order;
-    # arrays, not tuples: a long file has one entry per row.
-    orders_: array = field(default_factory=lambda: array("q"))
-    statuses_: bytearray = field(default_factory=bytearray)
-    stages_: bytearray = field(default_factory=bytearray)
+    # Each follow-up row's order, status (code) and stage (code), to build the history in date order,
+    # packed in one int64 (history_entry): a long file has one entry per row.
+    history: array = field(default_factory=lambda: array("q"))
     rows: int = 0
     first_at: datetime | None = None
     last_at: datetime | None = None
@@ -525,15 +527,22 @@ class Group:
         return self.slots[KEY_SLOT[key]]
 
     def add_row(self, order: int, status: str | None, stage: str | None) -> None:
-        self.orders_.append(order)
-        self.statuses_.append(STATUS_CODE[status])
-        self.stages_.append(STAGE_CODE[stage])
+        self.history.append(history_entry(order, STATUS_CODE[status], STAGE_CODE[stage]))
 
     @property
     def timeline(self) -> list[tuple[int, str | None, str | None]]:
-        """(order, status or None, stage or None) of each follow-up row, in date order."""
-        return sorted(zip(self.orders_, map(STATUS_OF.__getitem__, self.statuses_),
-                          map(STAGE_OF.__getitem__, self.stages_), strict=True))
+        """(order, status or None, stage or None) of each follow-up row, in date order (an entry
+        sorts as its order: orders are distinct)."""
+        return [(entry >> 8, STATUS_OF[entry >> 4 & 15], STAGE_OF[entry & 15]) for entry in sorted(self.history)]
+
+    @property
+    def has_row_without_status(self) -> bool:
+        return any(entry >> 4 & 15 == 0 for entry in self.history)
+
+
+def history_entry(order: int, status_code: int, stage_code: int) -> int:
+    """A follow-up row in Group.history: its order (under 2**55 for a dated row), status and stage."""
+    return order << 8 | status_code << 4 | stage_code
 
     def keep(self, slot: int, order: int, value: Any) -> None:
         if value is None or value == "" or value == []:
@@ -730,9 +739,8 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                 if values[key]:
                     contact[position] = values[key]
         if occurred is not None and parsed.has_followup:
-            group.orders_.append(order)  # Group.add_row, inline
-            group.statuses_.append(STATUS_CODE[values.get("status")])
-            group.stages_.append(STAGE_CODE[values.get("stage")])
+            group.history.append(order << 8 | STATUS_CODE[values.get("status")] << 4  # Group.add_row, inline
+                                 | STAGE_CODE[values.get("stage")])
             if group.first_at is None or occurred < group.first_at:
                 group.first_at = occurred
             if group.last_at is None or occurred > group.last_at:
@@ -1076,7 +1084,7 @@ def _final_status(group: Group) -> str | None:
     current = "lead"
     for _, explicit, stage in group.timeline:
         current = explicit or status_after(current, stage) or current
-    return current if group.orders_ else None
+    return current if group.history else None
 
 
 def _customer_values(group: Group, plan: Plan, *, team: TeamConfig, zone: Any, now: datetime) -> dict[str, Any]:
@@ -1169,7 +1177,7 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
                 changed.add("contacts")
     file_last = values["last_contact_at"]
     is_latest = customer.last_contact_at is None or file_last is None or file_last >= customer.last_contact_at
-    if values["status"] != customer.status and is_latest and (group.value("status") or group.orders_):
+    if values["status"] != customer.status and is_latest and (group.value("status") or group.history):
         history.append({"customer_id": customer.id, "from_status": customer.status, "to_status": values["status"],
                         "changed_by": values["owner_id"] or IMPORTER, "changed_at": file_last or now,
                         "reason": "import"})
@@ -1197,7 +1205,7 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
                         in queries.followup_identities(session=session, customer_ids=existing_ids)}
     repeated, first_of_repeated = plan.repeated, set()
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
-                      if 0 in group.statuses_}
+                      if group.has_row_without_status}
     batch: list[tuple[Any, ...]] = []
     count = 0
     next_steps: dict[tuple[Any, ...], datetime | None] = {}
