@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.pinyin import keep_pinyin
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -134,6 +136,8 @@ class Customer(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     # Folded number, company and contact names, for type-ahead and find (bot.domain.followups.search_text).
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The company's pinyin initials ("hwjsyxgs" for 华为技术有限公司), kept on every ORM write (storage.pinyin).
+    pinyin: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(32), default="lead")
     registration: Mapped[str] = mapped_column(String(16), default="pending")
     grade: Mapped[str | None] = mapped_column(String(1))
@@ -165,6 +169,9 @@ class Customer(Base):
     @property
     def primary_contact(self) -> Contact | None:
         return next((c for c in self.contacts if c.is_primary), self.contacts[0] if self.contacts else None)
+
+
+keep_pinyin(Customer)
 
 
 class Contact(Base):

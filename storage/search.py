@@ -3,7 +3,10 @@
 The order is the one the plain query (``scan``) gives, the reference the tests compare with: the
 number itself, then numbers that start with the query, then companies that start with it, then a
 contact name or a word that starts with it, then a match anywhere; within a rank the most recently
-contacted first, then the newest. Only live customers the asker may see, at most ``limit``.
+contacted first, then the newest. Only live customers the asker may see, at most ``limit``. After
+all of them, for a query of Latin letters and digits, the companies whose pinyin initials start with
+it (``hwjs``: 华为技术…; ``customers.pinyin``, ``storage.pinyin``) that the text did not match, in the
+same order (``pinyin_ids``, through ``ix_customers_search_pinyin`` on both databases, revision 0015).
 
 How it stays fast on a million customers: each rank is one SQL query that applies the visibility
 and sorts in SQL, asked only for the rows still missing, so a query matching half the customers
@@ -102,9 +105,10 @@ LEAD_SQL = "substr(search_text, 2 + instr(substr(search_text, 2), char(31)))"  #
 INITIAL_SQL = "substr(search_text, 2 + instr(substr(search_text, 2), char(31)), 1)"  # the company's first character
 INITIAL_INDEX = "ix_customers_search_initial"  # SQLite: the company's first character, in contact order
 TEAM_INITIAL_INDEX = "ix_customers_search_team_initial"  # the same in each team
+PINYIN_INDEX = "ix_customers_search_pinyin"  # the company's pinyin initials (revision 0015)
 TRIGGERS = ("customer_search_insert", "customer_search_delete", "customer_search_update")
 INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, TRGM_INDEX, COMPANY_INDEX, OWNER_ORDER_INDEX, LEAD_INDEX,
-           INITIAL_INDEX, TEAM_INITIAL_INDEX)
+           INITIAL_INDEX, TEAM_INITIAL_INDEX, PINYIN_INDEX)
 SQLITE_INDEXES = (NUMBER_INDEX, ORDER_INDEX, TEAM_ORDER_INDEX, LEAD_INDEX, INITIAL_INDEX, TEAM_INITIAL_INDEX)
 
 
@@ -191,6 +195,16 @@ def create_sqlite_initial_indexes(conn: Connection) -> None:
 def drop_sqlite_initial_indexes(conn: Connection) -> None:
     for index in (INITIAL_INDEX, TEAM_INITIAL_INDEX):
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+
+
+def create_pinyin_index(conn: Connection) -> None:
+    """(Revision 0015) The company's pinyin initials, for a prefix of them (both databases)."""
+    opclass = " text_pattern_ops" if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {PINYIN_INDEX} ON customers (pinyin{opclass})")
+
+
+def drop_pinyin_index(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {PINYIN_INDEX}")
 
 
 def _trgm_schema(conn: Connection) -> str | None:
@@ -668,17 +682,60 @@ def _dense(session: Session) -> tuple[int, int]:
 def search_ids(*, session: Session, scope: CustomerScope, folded: str, limit: int,
                dense: int | None = None) -> list[int]:
     """The ids of the customers whose number, company or contact names contain ``folded``, best
-    first (see the module)."""
+    first (see the module), then those whose company's pinyin initials start with it."""
     if not folded or limit <= 0:
         return []
     if not (scope.everything or scope.team_ids) or not has_text_index(session):
-        return list(session.scalars(_plain(Customer.id, session, scope, folded, limit)))
-    forced = dense or DENSE  # tests: every rank read one way
-    search = _Search(session, scope, folded, *((forced, forced) if forced else _dense(session)))
-    # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
-    # pattern: a LIKE's plan needs the pattern. Workers cost more to start than 100 rows take.
-    with planner(session, plan_cache_mode="force_custom_plan", max_parallel_workers_per_gather="0"):
-        return search.run(limit)
+        ids = list(session.scalars(_plain(Customer.id, session, scope, folded, limit)))
+    else:
+        forced = dense or DENSE  # tests: every rank read one way
+        search = _Search(session, scope, folded, *((forced, forced) if forced else _dense(session)))
+        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
+        # pattern: a LIKE's plan needs the pattern. Workers cost more to start than 100 rows take.
+        with planner(session, plan_cache_mode="force_custom_plan", max_parallel_workers_per_gather="0"):
+            ids = search.run(limit)
+    if len(ids) < limit and is_pinyin_query(folded):
+        ids += pinyin_ids(session=session, scope=scope, folded=folded, limit=limit - len(ids))
+    return ids
+
+
+def is_pinyin_query(folded: str) -> bool:
+    """Latin letters and digits only: what a company's pinyin initials are made of."""
+    return folded.isascii() and folded.isalnum()
+
+
+def pinyin_ids(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[int]:
+    """The last rank: customers whose company's pinyin initials start with ``folded`` (``hwjs``,
+    华为技术) and whose search text does not contain it (those are in the ranks before, all of them
+    when this one is read: they were fewer than ``limit``), in contact order, through
+    ``PINYIN_INDEX``."""
+    dialect = session.get_bind().dialect.name
+    open_ = _next_prefix(folded) is None
+    teams = len(scope.team_ids)
+
+    def build() -> Any:
+        if dialect == "sqlite":
+            pattern: Any = bindparam("q_contains").concat(literal_column("''"))  # see ``_Search.contains``
+            starts = Customer.pinyin >= bindparam("q")
+            initials = starts if open_ else and_(starts, Customer.pinyin < bindparam("q_next"))
+        else:
+            pattern = bindparam("q_contains")
+            initials = Customer.pinyin.like(bindparam("q_prefix"), escape="\\")
+        if scope.everything:
+            visible: ColumnElement[bool] = true()
+        else:
+            visible = Customer.owner_id == bindparam("user")
+            if teams:
+                visible = or_(visible, Customer.team_id.in_([bindparam(f"team_{i}") for i in range(teams)]))
+        # Through the initials' range (SQLite would rather read every visible row of a team by its
+        # index: 65 ms for a supervisor, against 0.1 ms).
+        return (select(Customer.id).with_hint(Customer, f"INDEXED BY {PINYIN_INDEX}", "sqlite")
+                .where(initials, ~Customer.search_text.like(pattern, escape="\\"), LIVE, visible)
+                .order_by(*_newest_first(dialect)).limit(bindparam("need", type_=Integer)))
+
+    shape = ("pinyin", "all" if scope.everything else teams, open_)
+    rows = _run(session, shape, build, {**_params(folded, scope, 0, 0), "need": limit})
+    return [row[0] for row in rows]
 
 
 def search_customers(*, session: Session, scope: CustomerScope, folded: str, limit: int,

@@ -24,6 +24,7 @@ import pytest
 from alembic import command
 from slack_sdk import WebClient
 from sqlalchemy import case, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from bot.config import load_teams_config
@@ -35,6 +36,7 @@ from bot.services.permissions import scope_of
 from storage import search
 from storage.db import Database, alembic_config
 from storage.models import Customer
+from storage.pinyin import pinyin_initials
 from storage.queries import CustomerScope
 from tests.conftest import TEAMS_FILE, Clock, own_database
 
@@ -63,11 +65,14 @@ QUERIES = (
     "ACME", "AcMe TeCh", "ＡＣＭＥ", "Ａｃ", "ＣＬ２０２６", "华为（上海",
     # LIKE's and FTS5's special characters, and nothing at all
     "%", "_", "\\", '"', "100%", "a_b", 'quote"', "zq", "zzzz",
+    # pinyin initials of Chinese companies (after every other rank), alone or after text matches
+    "hwjs", "shhw", "hw", "h", "zx", "dh", "Ｈｗ",
 )
 
 
 def reference(*, session: Session, scope: CustomerScope, folded: str, limit: int) -> list[Customer]:
-    """Type-ahead's query before the index, kept as it was (storage/queries.py at e8dc805)."""
+    """Type-ahead's query before the index, kept as it was (storage/queries.py at e8dc805), then for
+    letters and digits the companies whose pinyin initials start with them (and that it missed)."""
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     number = func.lower(Customer.number)
     rank = case(
@@ -85,7 +90,15 @@ def reference(*, session: Session, scope: CustomerScope, folded: str, limit: int
         .order_by(rank, Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
         .limit(limit)
     )
-    return list(session.scalars(statement))
+    found = list(session.scalars(statement))
+    if len(found) < limit and folded.isascii() and folded.isalnum():  # the pinyin initials' rank
+        found += session.scalars(
+            select(Customer)
+            .where(Customer.registration != "rejected", scope.clause(), Customer.pinyin.startswith(folded),
+                   ~Customer.search_text.contains(folded))
+            .order_by(Customer.last_contact_at.desc().nulls_last(), Customer.id.desc())
+            .limit(limit - len(found)))
+    return found
 
 
 @dataclass
@@ -122,6 +135,7 @@ def customer_rows(team_ids: dict[str, int], count: int, *, seed: int = 7, first_
             "company": company, "name_key": None, "industry": "Manufacturing", "need": "ERP",
             "acquired_at": NOW, "source": "website", "intent": "medium", "tags": [], "region": None,
             "search_text": search_text(number=number, company=company, contacts=people), "status": "lead",
+            "pinyin": pinyin_initials(company),
             "registration": "rejected" if rng.random() < 0.05 else "approved", "paused": False, "warning": False,
             "last_contact_at": last_contact, "created_by": REP, "created_at": NOW, "updated_at": NOW,
         })
@@ -222,7 +236,7 @@ def company_rank_rows(team_ids: dict[str, int], first_id: int) -> list[dict[str,
     for i, row in enumerate(rows):
         number = (f"ZX-{i:03d}" if i % 3 == 0 else "ＺＸ９" + str(i) if i % 10 == 1 else row["number"] + f"-{i}")
         company = f"ZX {'Tech' if i % 2 else '华为'} {i}"
-        row.update(number=number, company=company, last_contact_at=ties[i % 3],
+        row.update(number=number, company=company, last_contact_at=ties[i % 3], pinyin=pinyin_initials(company),
                    search_text=search_text(number=number, company=company, contacts=["Wang Wei"]))
     return rows
 
@@ -294,6 +308,49 @@ def test_sqlite_company_rank_reads_its_index_alone(book: Book, monkeypatch: pyte
             assert key[-1] != "all" or "TEMP B-TREE" not in plan, plan
 
 
+def test_pinyin_initials() -> None:
+    assert pinyin_initials("华为技术有限公司") == "hwjsyxgs"
+    assert pinyin_initials("华为技术（上海）有限公司") == "hwjsshyxgs"
+    assert pinyin_initials("ＡＢＣ科技 Ltd.") == pinyin_initials("ABC科技 Ltd.") == "abckjltd"
+    assert pinyin_initials("Acme Tech Ltd") == pinyin_initials("") == pinyin_initials("Ａｃｍｅ") == ""
+
+
+@pytest.mark.parametrize("viewer", (REP, SUP, SUPW, ADMIN))
+def test_pinyin_initials_rank_last_and_once(book: Book, viewer: str) -> None:
+    """``hwjs`` finds 华为技术; a query matching a customer both in its text and by its pinyin
+    initials finds it once, at its text rank; pinyin-only matches come after every text match."""
+    first = COUNT + 3000
+    companies = ("ZX Tech Ltd", "中兴科技有限公司", "中兴ZX电子有限公司", "中兴通讯有限公司", "Zeta 中兴")
+    rows = customer_rows(book.team_ids, len(companies) * 4, seed=5, first_id=first)
+    for i, row in enumerate(rows):
+        company = companies[i % len(companies)]
+        row.update(company=company, pinyin=pinyin_initials(company), registration="approved",
+                   search_text=search_text(number=row["number"], company=company, contacts=[]))
+    try:
+        with book.db.engine.begin() as conn:
+            conn.execute(insert(Customer), rows)
+        assert mismatches(book, viewer, ("zx", "zxkj", "zxtx", "zx t", "zeta", "z", "hwjs")) == []
+        found = indexed_ids(book, viewer, "zx")
+        assert len(found) == len(set(found))
+        by_id = {row["id"]: row for row in rows}
+        mine = [by_id[i]["company"] for i in found if i in by_id]
+        pinyin_only = [c for c in mine if "zx" not in fold(c)]
+        assert mine[len(mine) - len(pinyin_only):] == pinyin_only  # after every text match
+        if viewer == ADMIN:
+            assert {"中兴科技有限公司", "中兴通讯有限公司", "中兴ZX电子有限公司", "ZX Tech Ltd"} <= set(mine)
+            assert mine.count("中兴ZX电子有限公司") == 4  # its four customers, each once
+            assert any(fold(c).startswith("华为技术") for c in
+                       (by_id.get(i, {}).get("company") or _company(book, i) for i in indexed_ids(book, viewer, "hwjs")))
+    finally:
+        with book.db.engine.begin() as conn:
+            conn.execute(delete(Customer).where(Customer.id >= first))
+
+
+def _company(book: Book, customer_id: int) -> str:
+    with book.db.read() as session:
+        return session.scalars(select(Customer.company).where(Customer.id == customer_id)).one()
+
+
 def test_every_write_keeps_the_index(book: Book) -> None:
     """Bulk insert, edit, owner change, delete: searches see each at once (the triggers on SQLite)."""
     db = book.db
@@ -309,6 +366,18 @@ def test_every_write_keeps_the_index(book: Book) -> None:
             edited.search_text = search_text(number=edited.number, company=edited.company, contacts=["赵六"])
         assert indexed_ids(book, ADMIN, "zyxwv corp") == [first]
         assert indexed_ids(book, ADMIN, "赵六") == [first]
+        with db.write() as session:  # the ORM keeps the company's pinyin initials
+            edited = session.get(Customer, first)
+            assert edited is not None
+            edited.company = "浙江星宇科技有限公司"
+            edited.search_text = search_text(number=edited.number, company=edited.company, contacts=["赵六"])
+        assert indexed_ids(book, ADMIN, "zjxykj") == [first]
+        with db.write() as session:
+            edited = session.get(Customer, first)
+            assert edited is not None
+            edited.company = "Zyxwv Corp"
+            edited.search_text = search_text(number=edited.number, company=edited.company, contacts=["赵六"])
+        assert indexed_ids(book, ADMIN, "zjxykj") == []
         with db.write() as session:  # a handover: visibility follows the owner, not the index
             session.execute(update(Customer).where(Customer.id == first).values(
                 owner_id=REPW, team_id=book.team_ids["West Coast"]))
@@ -374,7 +443,8 @@ def downgrade(db: Database, revision: str) -> None:
 
 
 def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
-    """0014 and 0013 down and up: SQLite's company indexes gone and back (PostgreSQL: nothing changes).
+    """0015 down and up: the pinyin column gone, then back filled from the companies. 0014 and 0013
+    down and up: SQLite's company indexes gone and back (PostgreSQL: nothing changes).
     0010 down: every search object gone, search still right (the plain query). Up again on existing
     customers: the index is built from them and used (PostgreSQL: the trigram operator class is
     found though the extension lives outside this schema's search_path)."""
@@ -390,6 +460,16 @@ def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
             expected = ({search.FTS_TABLE, *search.SQLITE_INDEXES} if db.is_sqlite
                         else set(search.INDEXES) - {search.LEAD_INDEX, search.INITIAL_INDEX, search.TEAM_INITIAL_INDEX})
             assert expected <= search_objects(db)
+            downgrade(db, "0014")  # 0015: the pinyin column and its index, filled from the companies when made
+            assert search.PINYIN_INDEX not in search_objects(db)
+            with db.engine.connect() as conn:
+                assert "pinyin" not in {c["name"] for c in sa_inspect(conn).get_columns("customers")}
+            db.migrate()
+            assert search.PINYIN_INDEX in search_objects(db)
+            with db.read() as session:
+                kept = session.execute(select(Customer.company, Customer.pinyin)).all()
+            assert [pinyin for _, pinyin in kept] == [pinyin_initials(company) for company, _ in kept]
+            assert sum(1 for _, pinyin in kept if pinyin) > 50
             if db.is_sqlite:  # 0013 and 0014 add the company rank's indexes on SQLite (nothing on PostgreSQL)
                 initial = {search.INITIAL_INDEX, search.TEAM_INITIAL_INDEX}
                 downgrade(db, "0013")
@@ -401,7 +481,7 @@ def test_migration_0010_goes_down_and_up_again(tmp_path: Path) -> None:
                 assert expected <= search_objects(db)
             else:
                 downgrade(db, "0012")
-                assert expected <= search_objects(db)
+                assert expected - {search.PINYIN_INDEX} <= search_objects(db)
                 db.migrate()
             if not db.is_sqlite:  # 0012 rebuilds 0010's first contact-order indexes as covering ones
                 downgrade(db, "0011")
