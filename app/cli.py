@@ -102,6 +102,7 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
         wait_until_stopped(stopper)
     finally:
         handler.close()
+        runtime.answers.finish()
         _stop_background(scheduler)
     return 0
 
@@ -134,6 +135,7 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
     try:
         serve_until_stopped(server, stopper)
     finally:
+        runtime.answers.finish()  # work after the last answers (stored leads, entries), then the delivery
         _stop_background(scheduler)
     return 0
 

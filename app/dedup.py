@@ -57,6 +57,10 @@ class ExactlyOnceApp(App):
         self._listener_runner = PromptListenerRunner.replacing(self._listener_runner)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self._runtime.answers.awaiting_answer():  # work after earlier answers waits for this one
+            return self._dispatch(req)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         if not self._authentic(req):
             return BoltResponse(status=401, body={"error": "invalid request"})
         key = delivery_key(req.body) if isinstance(req.body, dict) else None
@@ -127,7 +131,7 @@ class ExactlyOnceApp(App):
             with self._runtime.db.read() as session:
                 claimed_at, result = queries.request_claim(session=session, key=key)
             if claimed_at is None:  # the first one failed and let go: this one runs it
-                return self.dispatch(req)
+                return self._dispatch(req)
             if result.get("answered"):
                 log.info("repeated delivery %s answered as the first one", key)
                 return BoltResponse(status=result["status"], body=result["body"], headers=result["headers"])

@@ -26,6 +26,9 @@ from bot.services.directory import sync_directory
 from bot.settings import Settings, SettingsError
 from storage.db import Database
 
+# Listener threads (the work after an answer has threads of its own: bot/answers.py).
+LISTENER_WORKERS = 32
+
 
 class StartupError(Exception):
     """Why the bot cannot start, in one sentence for the person running it."""
@@ -125,7 +128,7 @@ def build_app(runtime: Runtime, *, signing_secret: str | None, executor: ThreadP
         request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=executor or ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt"),
     )
     handlers.register_all(app, runtime)  # listeners, the request middleware and the one error handler
     return app

@@ -22,13 +22,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from app.factory import LISTENER_WORKERS
 from app.http import make_server
 from bench.floor import floor_rows
 from bot import commands
 from bot.views import ids
 from storage.db import Database
-
-LISTENER_WORKERS = 32  # app.factory.build_app
 
 
 def bare_app(*, signing_secret: str, token: str, api_url: str, db: Database | None = None) -> App:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -38,6 +39,9 @@ KINDS = ("command", "view_submission", "view_closed", "block_actions", "block_su
 # Around Slack's 3-second acknowledgement deadline.
 ACK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 OUTBOX_STATES = ("pending", "retrying", "sent", "dropped", "skipped")
+# How much of an interaction payload is read for its type (its first key).
+_PAYLOAD_HEAD = 300
+_PAYLOAD_TYPE = re.compile(r'"type"\s*:\s*"([a-z_]+)"')
 DUTIES_LOGGER = "bot.duties"
 
 
@@ -101,7 +105,12 @@ class Metrics:
 
 
 def _kind(environ: dict[str, Any]) -> str:
-    """The request's kind, read from its body (kept for Bolt: wsgi.input is replaced)."""
+    """The request's kind, read from its body (kept for Bolt: wsgi.input is replaced).
+
+    A form body is not parsed whole (a view submission's payload runs to tens of kilobytes and
+    Bolt parses it anyway): a command has a ``command`` field, and an interaction payload's JSON
+    starts with its ``type``, so the head of the payload tells. Only the metric's label depends on it.
+    """
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -111,12 +120,15 @@ def _kind(environ: dict[str, Any]) -> str:
     try:
         if environ.get("CONTENT_TYPE", "").startswith("application/json"):
             return "event" if json.loads(body).get("type") == "event_callback" else "other"
-        form = parse_qs(body.decode("utf-8", "replace"))
-        if "command" in form:
+        if body.startswith(b"command=") or b"&command=" in body:
             return "command"
-        if "payload" in form:
-            kind = json.loads(form["payload"][0]).get("type")
-            return kind if kind in KINDS else "other"
+        start = 0 if body.startswith(b"payload=") else body.find(b"&payload=") + 1
+        if start <= 0 and not body.startswith(b"payload="):
+            return "other"
+        head = body[start + len(b"payload="):start + len(b"payload=") + _PAYLOAD_HEAD].split(b"&", 1)[0]
+        found = _PAYLOAD_TYPE.search(unquote_plus(head.decode("ascii", "replace")))
+        if found:
+            return found[1] if found[1] in KINDS else "other"
     except (ValueError, AttributeError):
         pass
     return "other"

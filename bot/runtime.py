@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.answers import AnswersFirst
 from bot.config import TeamConfig, TeamsConfig
 from bot.pacing import Pacer
 from storage.db import Database
@@ -53,6 +54,8 @@ class Runtime:
     # Asks this process's background delivery to run now (set where one runs: `serve`, `socket`).
     # With it, work after an ack never sleeps on a paced channel: a listener thread is too precious.
     wake_delivery: Callable[[], None] | None = None
+    # Work after an answer waits while other requests wait for theirs (bot/answers.py).
+    answers: AnswersFirst = field(default_factory=AnswersFirst)
 
     def now(self) -> datetime:
         return self.clock()

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.i18n import Lang
 from bot.runtime import Runtime
 from bot.services import customers
 from bot.services.directory import Requester, refresh_user
@@ -17,15 +18,37 @@ from bot.services.permissions import require_member
 from bot.views.metadata import ButtonValue
 from handlers.pipeline import answered, report_unexpected
 
-__all__ = ["after_ack", "customer_button", "reply_privately", "report_unexpected", "update_modal"]
+__all__ = ["after_ack", "after_answer", "customer_button", "reply_privately", "report_unexpected", "update_modal"]
+
+
+def after_answer(runtime: Runtime, job: Callable[[], object], *, body: dict[str, Any] | None = None,
+                 lang: Lang = "en") -> None:
+    """Hand work that follows the answer to the process's queue (``bot/answers.py``): it runs once
+    requests still waiting for their answer have it. Its writes are background writes; an
+    unexpected failure is reported to the user where the request came from (``body``)."""
+
+    def run() -> None:
+        runtime.db.answered(True)
+        try:
+            job()
+        except Exception as error:
+            report_unexpected(error, body or {}, lang)
+        finally:
+            runtime.db.answered(False)
+
+    runtime.answers.later(run)
 
 
 def after_ack(runtime: Runtime, who: Requester, outbox_keys: Iterable[str] = ()) -> None:
     """Work that waits until Slack has its answer: deliver messages, refresh the user's profile."""
     keys = list(outbox_keys)
-    if keys:
-        deliver_keys(runtime, keys)
-    refresh_user(runtime, who.user_id, now=runtime.now())
+
+    def deliver_and_refresh() -> None:
+        if keys:
+            deliver_keys(runtime, keys)
+        refresh_user(runtime, who.user_id, now=runtime.now())
+
+    after_answer(runtime, deliver_and_refresh, lang=who.lang)
 
 
 def reply_privately(client: Any, *, user_id: str, response_url: str | None, text: str,

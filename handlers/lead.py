@@ -17,7 +17,7 @@ from bot.views import ids
 from bot.views.blocks import escape
 from bot.views.lead import lead_modal, lead_not_saved_view, lead_saved_view, lead_saving_view
 from bot.views.metadata import ButtonValue, NewOrEdit
-from handlers.common import after_ack, update_modal
+from handlers.common import after_ack, after_answer, update_modal
 from handlers.pipeline import answered, clean_text, failure_text
 
 
@@ -36,8 +36,9 @@ def register(app: App, runtime: Runtime) -> None:
     @answered
     def submit_lead(ack: Ack, view: dict[str, Any], who: Requester, meta: NewOrEdit, form: dict[str, Any],
                     client: WebClient) -> None:
-        """Checked before the answer (field errors, duplicates); numbered and stored right after it,
-        the modal then showing the number: Slack's 3 seconds are never spent on writing."""
+        """Checked before the answer (field errors, duplicates); numbered and stored after it, once
+        requests waiting for their answer have it, the modal then showing the number: Slack's
+        3 seconds are never spent on writing."""
         actor = require_team(who.actor)
         key = f"view:{view['id']}"
         lead = leads.parse_lead_form(form, now=runtime.now())
@@ -47,15 +48,19 @@ def register(app: App, runtime: Runtime) -> None:
                                                                company=earlier.company))
             return
         ack(response_action="update", view=lead_saving_view(who.lang, company=lead.company))
-        try:
-            saved = leads.save_lead(runtime, actor=actor, lead=lead, request_key=key, customer_id=meta.customer_id)
-        except (InvalidInput, UserFacingError) as error:  # after the answer: the modal shows it
-            update_modal(client, view_id=view["id"],
-                         view=lead_not_saved_view(who.lang, message=failure_text(error, who.lang)))
-            return
-        update_modal(client, view_id=view["id"], view=lead_saved_view(who.lang, number=saved.number,
-                                                                      company=saved.company))
-        after_ack(runtime, who, saved.outbox_keys)
+
+        def save() -> None:
+            try:
+                saved = leads.save_lead(runtime, actor=actor, lead=lead, request_key=key, customer_id=meta.customer_id)
+            except (InvalidInput, UserFacingError) as error:  # after the answer: the modal shows it
+                update_modal(client, view_id=view["id"],
+                             view=lead_not_saved_view(who.lang, message=failure_text(error, who.lang)))
+                return
+            update_modal(client, view_id=view["id"], view=lead_saved_view(who.lang, number=saved.number,
+                                                                          company=saved.company))
+            after_ack(runtime, who, saved.outbox_keys)
+
+        after_answer(runtime, save, lang=who.lang)  # the modal says "Saving…": waiting answers go first
 
     @app.action(ids.COMPLETE_LEAD)
     @answered

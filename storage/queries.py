@@ -377,8 +377,11 @@ def enqueue_message(*, session: Session, values: dict[str, Any]) -> bool:
     return insert_ignoring_conflict(session, OutboxMessage, values)
 
 
-def outbox_ids_by_keys(*, session: Session, keys: list[str]) -> list[int]:
-    return list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.in_(keys))))
+def pending_outbox_scopes_by_keys(*, session: Session, keys: list[str]) -> list[tuple[int, str, str]]:
+    """(id, method, channel) of the pending messages queued under ``keys``."""
+    rows = session.execute(select(OutboxMessage.id, OutboxMessage.method, OutboxMessage.channel).where(
+        OutboxMessage.key.in_(keys), OutboxMessage.state == "pending"))
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def pending_edits_of(*, session: Session, post_key: str) -> list[int]:

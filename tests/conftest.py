@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app.factory import build_app, build_runtime
 from app.http import ServerThread, make_server
+from bot.answers import AnswersFirst
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.services.directory import sync_directory
@@ -95,6 +97,7 @@ class TrackingExecutor(ThreadPoolExecutor):
 
     def __init__(self) -> None:
         super().__init__(max_workers=32, thread_name_prefix="bolt-test")
+        self.answers: AnswersFirst | None = None  # the runtime's queue of work after answers
         self._busy = 0
         self._idle = threading.Condition()
 
@@ -113,8 +116,18 @@ class TrackingExecutor(ThreadPoolExecutor):
         return super().submit(tracked)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        with self._idle:
-            assert self._idle.wait_for(lambda: self._busy == 0, timeout), "the bot is still working"
+        """Until no listener runs and no work after an answer is queued or running (bot/answers.py)."""
+        give_up = time.monotonic() + timeout
+        while True:
+            with self._idle:
+                assert self._idle.wait_for(lambda: self._busy == 0, max(0.0, give_up - time.monotonic())), \
+                    "the bot is still working"
+            if self.answers is None:
+                return
+            assert self.answers.wait_idle(max(0.0, give_up - time.monotonic())), "the bot is still working"
+            with self._idle:
+                if self._busy == 0:  # a job may have been handed over by a listener just finished
+                    return
 
 
 @dataclass
@@ -155,6 +168,7 @@ def bot_server(database_url: str, fake_slack: FakeSlack) -> Iterator[Bot]:
     runtime.wall = clock
     runtime.sleep = clock.advance
     executor = TrackingExecutor()
+    executor.answers = runtime.answers
     app = build_app(runtime, signing_secret=SIGNING_SECRET, executor=executor)
     server = ServerThread(make_server(app, runtime.db, host="127.0.0.1", port=0)).start()
     yield Bot(url=f"http://127.0.0.1:{server.port}/slack/events", runtime=runtime, clock=clock, executor=executor,

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from app.acks import PromptListenerRunner
 from app.dedup import ExactlyOnceApp
+from bot.answers import AnswersFirst
 from storage import queries
 from storage.db import Database
 from tests.conftest import own_database
@@ -34,7 +35,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def _runtime(db: Database) -> Any:
-    return SimpleNamespace(db=db, wall_now=lambda: datetime.now(UTC))
+    return SimpleNamespace(db=db, wall_now=lambda: datetime.now(UTC), answers=AnswersFirst())
 
 
 def _command(trigger_id: str = TRIGGER) -> BoltRequest:

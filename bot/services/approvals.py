@@ -32,13 +32,17 @@ class Opened:
 
 def open_request(
     session: Session, *, kind: str, subject_type: str, subject_id: int, team: TeamConfig, team_id: int,
-    requester: str, payload: dict[str, Any], late: bool, now: datetime, lang: Lang,
+    requester: str, payload: dict[str, Any], late: bool, now: datetime, lang: Lang, new_subject: bool = False,
 ) -> Opened:
     """Open a request (replacing any open one of the same kind and subject) and queue its message.
 
-    Two requests opened at once for one subject queue on a lock, so exactly one stays pending."""
-    queries.serialize_on(session=session, name=f"approval:{kind}:{subject_id}")
-    superseded = queries.open_approvals(session=session, kind=kind, subject_id=subject_id)
+    Two requests opened at once for one subject queue on a lock, so exactly one stays pending.
+    ``new_subject``: the subject was created in this transaction, so no other transaction can see
+    it, let alone have a request open for it: no lock, no look for one to replace."""
+    superseded: list[ApprovalRequest] = []
+    if not new_subject:
+        queries.serialize_on(session=session, name=f"approval:{kind}:{subject_id}")
+        superseded = list(queries.open_approvals(session=session, kind=kind, subject_id=subject_id))
     for old in superseded:
         queries.decide_approval(session=session, request_id=old.id, state="superseded", by=requester, at=now,
                                 reason=None)

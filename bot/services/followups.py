@@ -274,22 +274,48 @@ class QuickResult:
     problems: tuple[str, ...]
 
 
-def quick_entry(runtime: Runtime, *, actor: Actor, customer: Customer, text: str, request_key: str) -> QuickResult:
+@dataclass(frozen=True)
+class QuickDraft:
+    """A one-line entry as read: complete (``problems`` empty) or what to prefill the modal with."""
+
+    customer: Customer
+    data: FollowUpInput | None
+    draft: dict[str, Any]
+    problems: tuple[str, ...]
+    tz: str
+
+
+def read_quick_entry(runtime: Runtime, *, actor: Actor, customer: Customer, text: str) -> QuickDraft:
+    """Read a one-line entry (nothing is stored): the handler opens the modal at once when it is
+    incomplete, and stores it with ``log_quick_entry`` otherwise."""
     now = runtime.now()
     tz = user_timezone(runtime, actor)
     entry = parse_quick_entry(text, now=now, tz=tz)
     draft = {"notes": entry.notes or None, "method": entry.method, "next_step": entry.next_step,
              "next_step_date": entry.next_step_text}
     if entry.problems:
-        return QuickResult(logged=None, customer=customer, draft=draft, problems=entry.problems)
+        return QuickDraft(customer=customer, data=None, draft=draft, problems=entry.problems, tz=tz)
     data = FollowUpInput(customer_id=customer.id, method=entry.method, occurred_at=now, stage=None,
                          notes=entry.notes[:TEXT_LIMITS["notes"]], next_step=entry.next_step,
                          next_step_at=entry.next_step_at.when if entry.next_step_at else None)
+    return QuickDraft(customer=customer, data=data, draft=draft, problems=(), tz=tz)
+
+
+def log_quick_entry(runtime: Runtime, *, actor: Actor, read: QuickDraft, request_key: str) -> QuickResult:
+    """Store a complete entry read by ``read_quick_entry``."""
+    if read.data is None:
+        return QuickResult(logged=None, customer=read.customer, draft=read.draft, problems=read.problems)
     try:
-        logged = log_followup(runtime, actor=actor, data=data, request_key=request_key, tz=tz)
+        logged = log_followup(runtime, actor=actor, data=read.data, request_key=request_key, tz=read.tz)
     except InvalidInput:
-        return QuickResult(logged=None, customer=None, draft=draft, problems=("qe_customer",))
-    return QuickResult(logged=logged, customer=logged.customer, draft=draft, problems=())
+        return QuickResult(logged=None, customer=None, draft=read.draft, problems=("qe_customer",))
+    return QuickResult(logged=logged, customer=logged.customer, draft=read.draft, problems=())
+
+
+def quick_entry(runtime: Runtime, *, actor: Actor, customer: Customer, text: str, request_key: str) -> QuickResult:
+    """Read and store a one-line entry in one go."""
+    read = read_quick_entry(runtime, actor=actor, customer=customer, text=text)
+    return log_quick_entry(runtime, actor=actor, read=read, request_key=request_key)
 
 
 def split_customer_and_entry(runtime: Runtime, actor: Actor, text: str) -> tuple[Customer | None, str]:

@@ -285,7 +285,7 @@ def _request_review(session: Session, runtime: Runtime, *, actor: Actor, custome
     opened = open_request(
         session, kind="registration", subject_type="customer", subject_id=customer.id, team=team,
         team_id=customer.team_id, requester=actor.user_id, payload=payload, late=late, now=now,
-        lang=team_language(runtime.config, team),
+        lang=team_language(runtime.config, team), new_subject=not resubmitted,
     )
     lang = user_language(runtime, actor.user_id, team, session=session)
     confirmation = Outgoing(key=f"approval:{opened.request.id}:submitted", channel=actor.user_id,
