@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -260,8 +260,9 @@ def child_xlsx_write(exported: str, path: str) -> dict[str, Any]:
     return {"seconds": seconds, "rows": count}
 
 
-CHILDREN = {"import": child_import, "export": child_export, "floor": child_floor, "xlsx_read": child_xlsx_read,
-            "xlsx_write": child_xlsx_write}
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "import": child_import, "export": child_export, "floor": child_floor, "xlsx_read": child_xlsx_read,
+    "xlsx_write": child_xlsx_write}
 
 
 def best_of(repeat: int, step: str, *args: Any, database: bool = True,
