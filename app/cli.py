@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import gc
 import logging
+import os
+import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from app import spreadsheet_commands
 from app.factory import StartupError, build_app, build_runtime, open_database, slack_client
@@ -22,6 +28,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("followup-bot")
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--no-scheduler", action="store_true", help="for extra replicas: no scheduled duties")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="processes answering requests on the one port (PostgreSQL only; about one per core)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     check = sub.add_parser("check-config", help="validate the teams file")
     check.add_argument("--slack", action="store_true",
@@ -108,28 +117,30 @@ def run_socket(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_http(settings: Settings, args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise SettingsError(f"--port {args.port} is not a TCP port: use 1 to 65535 (3000 by default).")
+    if args.workers < 1:
+        raise SettingsError(f"--workers {args.workers}: at least one process must answer.")
+    settings.require("slack_bot_token", "slack_signing_secret")
+    if args.workers > 1:
+        return _serve_workers(settings, args)
+    return _serve_http(settings, args, sock=None, duties=not args.no_scheduler)
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace, *, sock: socket.socket | None, duties: bool) -> int:
     from app.http import make_server
     from app.shutdown import serve_until_stopped
     from bot.metrics import Metrics
 
-    if not 0 <= args.port <= 65535:
-        raise SettingsError(f"--port {args.port} is not a TCP port: use 1 to 65535 (3000 by default).")
-    settings.require("slack_bot_token", "slack_signing_secret")
     runtime = build_runtime(settings)
     app = build_app(runtime, signing_secret=settings.secret("slack_signing_secret"))
     _freeze_startup_objects()
     metrics = Metrics(runtime.db)
     metrics.watch_duty_failures()
-    try:
-        server = make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise StartupError(f"Port {args.port} on {args.host} is already in use: stop the other process "
-                               "or choose another --port.") from None
-        raise StartupError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
-                           "check --host and --port.") from None
+    server = make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics, sock=sock) if sock \
+        else _listening(lambda: make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics), args)
     stopper = Stopper().install()
-    scheduler = start_background(runtime, duties=not args.no_scheduler, stop=stopper.event)
+    scheduler = start_background(runtime, duties=duties, stop=stopper.event)
     metrics.watch_scheduler(scheduler)
     log.info("followup-bot listening on http://%s:%s/slack/events", args.host, server.effective_port)
     try:
@@ -138,6 +149,71 @@ def run_http(settings: Settings, args: argparse.Namespace) -> int:
         runtime.answers.finish()  # work after the last answers (stored leads, entries), then the delivery
         _stop_background(scheduler)
     return 0
+
+
+def _listening(make: Callable[[], T], args: argparse.Namespace) -> T:
+    try:
+        return make()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"Port {args.port} on {args.host} is already in use: stop the other process "
+                               "or choose another --port.") from None
+        raise StartupError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+                           "check --host and --port.") from None
+
+
+def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
+    """``serve --workers N``: one listening socket, N processes accepting on it, each a whole bot
+    (its own interpreter lock, listener threads, database pool and outbox delivery), as replicas
+    on one host are; only the first runs the scheduled duties. The parent only waits: SIGTERM and
+    SIGINT are passed on, and a worker that dies stops the others (the orchestrator restarts the
+    whole). SQLite lets one process write at a time, so there one process serves best."""
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        raise SettingsError(f"--workers {args.workers} needs PostgreSQL: with SQLite one process answers best "
+                            "(one writer at a time). Drop --workers, or point DATABASE_URL at PostgreSQL.")
+    open_database(settings.database_url).dispose()  # the schema made or checked once, before the workers start
+    sock = _listening(lambda: socket.create_server((args.host, args.port), backlog=1024), args)
+    port = sock.getsockname()[1]
+    workers: dict[int, int] = {}
+    for index in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: serve until stopped, never return into the parent's code
+            code = 1
+            try:
+                code = _serve_http(settings, args, sock=sock, duties=index == 0 and not args.no_scheduler)
+            except (StartupError, SettingsError) as exc:
+                print(f"followup-bot: {exc}", file=sys.stderr)
+                code = 2
+            except BaseException:
+                log.exception("worker %d failed", index)
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        workers[pid] = index
+    sock.close()
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("followup-bot serving http://%s:%s/slack/events with %d worker processes", args.host, port,
+             args.workers)
+    code = 0
+    while workers:
+        pid, status = os.wait()
+        index = workers.pop(pid)
+        exit_code = os.waitstatus_to_exitcode(status)
+        if exit_code != 0 and not stopping:
+            log.error("worker %d exited with %s: stopping the others", index, exit_code)
+            code = exit_code if exit_code > 0 else 1
+            stop()
+    return code
 
 
 def _stop_background(scheduler: BackgroundScheduler) -> None:

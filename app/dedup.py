@@ -112,15 +112,15 @@ class ExactlyOnceApp(App):
     def _claim(self, key: str) -> bool:
         # A claim lost to a database crash only lets a later repeat run again, and every use case
         # keeps its own idempotency key in its own (durable) transaction: no need to wait for the disk.
-        with self._runtime.db.write(flush_wal=False) as session:
-            return queries.claim_request_key(session=session, key=key, at=self._runtime.wall_now())
+        with self._runtime.db.write_connection(flush_wal=False) as conn:
+            return queries.claim_request_key(session=conn, key=key, at=self._runtime.wall_now())
 
     def _remember(self, key: str, response: BoltResponse) -> None:
         # Kept whatever the status: a listener that was slow to ack (Bolt answers for it) may still
         # be working, so a copy must never run it a second time. Not a background write: Slack is
         # waiting for this answer, which goes out only after it is remembered.
-        with self._runtime.db.write(flush_wal=False) as session:
-            queries.save_request_result(session=session, key=key, result={
+        with self._runtime.db.write_connection(flush_wal=False) as conn:
+            queries.save_request_result(session=conn, key=key, result={
                 "answered": True, "status": response.status, "body": response.body,
                 "headers": {name: list(values) for name, values in response.headers.items()},
             })

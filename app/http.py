@@ -4,6 +4,7 @@ Prometheus, served by waitress."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -45,9 +46,12 @@ def wsgi_app(app: App, db: Database, metrics: Metrics | None = None) -> Callable
 
 
 def make_server(app: App, db: Database, *, host: str, port: int, threads: int = 16,
-                metrics: Metrics | None = None) -> Any:
-    """A waitress server (call ``.run()``; ``.close()`` stops it); port 0 picks a free one."""
-    return create_server(wsgi_app(app, db, metrics), host=host, port=port, threads=threads, ident="followup-bot")
+                metrics: Metrics | None = None, sock: socket.socket | None = None) -> Any:
+    """A waitress server (call ``.run()``; ``.close()`` stops it); port 0 picks a free one.
+
+    ``sock``: a listening socket already bound (shared by the worker processes of ``serve --workers``)."""
+    where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+    return create_server(wsgi_app(app, db, metrics), threads=threads, ident="followup-bot", **where)
 
 
 class ServerThread:

@@ -241,12 +241,15 @@ class Served:
 
 
 def start_bot(children: Children, fake: FakeSlackProcess, database_url: str, *, name: str = "bot",
-              checkout: Path = ROOT) -> Served:
+              checkout: Path = ROOT, workers: int = 1) -> Served:
     """The real bot, started as in production: ``followup-bot serve`` configured by the environment.
 
-    ``checkout``: another checkout's bot (e.g. a worktree of an older commit, to compare with in the same run)."""
+    ``checkout``: another checkout's bot (e.g. a worktree of an older commit, to compare with in the same run).
+    ``workers``: ``serve --workers`` (PostgreSQL)."""
     port = free_port()
-    child = children.start(name, ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=checkout, env={
+    more = ["--workers", str(workers)] if workers != 1 else []
+    child = children.start(name, ["-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *more],
+                           cwd=checkout, env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.url,
         "DATABASE_URL": database_url, "FOLLOWUP_CONFIG": TEAMS_FILE,
     })

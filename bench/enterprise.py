@@ -406,6 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--typeahead-repeat", type=int, default=20, help="times each type-ahead query is asked")
     parser.add_argument("--skip", nargs="*", default=[], choices=PARTS, help="parts not to run")
     parser.add_argument("--ack-requests", type=int, default=300, help="saturation requests per target and path")
+    parser.add_argument("--ack-workers", type=int, default=None,
+                        help="this checkout's serve --workers for the ack path (default 2 on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--main-before", default="/tmp/main-before",
                         help="a worktree of main before this work (git worktree add /tmp/main-before 47d8dfc)")
     size_arguments(parser)

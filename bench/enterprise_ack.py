@@ -68,7 +68,8 @@ def ack_part(args: argparse.Namespace, report: Any) -> None:
         return
     commit = subprocess.run(["git", "-C", str(before), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    print(f"\n== the ack path under saturation ({USERS} users, no think time): this checkout, main at {commit} "
+    print(f"\n== the ack path under saturation ({USERS} users, no think time): this checkout "
+          f"(serve --workers {_workers(args)}), main at {commit} "
           f"({before}), bare Bolt; {args.ack_requests} requests per target and path in 2 alternating rounds")
     for path in ("lead", "quick entry"):
         rates = _saturation(path, args, before)
@@ -78,6 +79,13 @@ def ack_part(args: argparse.Namespace, report: Any) -> None:
         print(f"{path}: this checkout {now[0]:.1f}/s (p50 {now[1].p50:.0f} ms, p99 {now[1].p99:.0f} ms); main "
               f"{old[0]:.1f}/s (p50 {old[1].p50:.0f} ms, p99 {old[1].p99:.0f} ms); bare {bare[0]:.1f}/s; "
               f"x{ratio:.2f} of main (target >= x{TARGET:.0f}): {verdict}")
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """This checkout's ``serve --workers``: as asked, else 2 on PostgreSQL (two cores here), 1 on SQLite."""
+    if args.ack_workers is not None:
+        return int(args.ack_workers)
+    return 2 if (args.database_url or "").startswith("postgresql") else 1
 
 
 def _saturation(path: str, args: argparse.Namespace, before: Path) -> dict[str, tuple[float, Summary]]:
@@ -90,7 +98,7 @@ def _saturation(path: str, args: argparse.Namespace, before: Path) -> dict[str, 
             numbers["now"] = seed_customers(db, team_ids, OWNERS, count=100 * len(REPS), seed=1).numbers_by_owner
             db.dispose()
             numbers["before"] = _seed_with(before, url_before, 100 * len(REPS))
-        bots = {"now": start_bot(children, fake, url_now, name="bot"),
+        bots = {"now": start_bot(children, fake, url_now, name="bot", workers=_workers(args)),
                 "before": start_bot(children, fake, url_before, name="bot-main", checkout=before)}
         bare = start_bare(children, fake, url_now)
         dbs = {"now": Database(url_now), "before": Database(url_before)}

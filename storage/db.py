@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -162,6 +162,33 @@ class Database:
         else:
             with self._write_session(flush_wal=flush_wal) as session:
                 yield session
+
+    @contextmanager
+    def write_connection(self, *, flush_wal: bool = True) -> Iterator[Connection]:
+        """Like ``write()``, a Core connection instead of an ORM session: for the bookkeeping every
+        request does before its answer (claiming its delivery, remembering its answer), where the
+        session's own setting up and tearing down cost more than the one statement it runs."""
+        self._refuse_nesting()
+        background = getattr(self._local, "answered", False)
+        if self.is_sqlite:
+            with self._gate.hold(background=background), self.engine.connect() as conn:
+                conn.execution_options(**{_IMMEDIATE: True})
+                with self._connection_transaction(conn, flush_wal=True):
+                    yield conn
+        else:
+            with self.engine.connect() as conn, self._connection_transaction(conn, flush_wal=flush_wal):
+                yield conn
+
+    @contextmanager
+    def _connection_transaction(self, conn: Connection, *, flush_wal: bool) -> Iterator[None]:
+        with conn.begin():
+            if not flush_wal:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            self._local.writing = True
+            try:
+                yield
+            finally:
+                self._local.writing = False
 
     @contextmanager
     def _write_session(self, *, flush_wal: bool = True) -> Iterator[Session]:

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -349,9 +351,25 @@ def count_pending_approvals(*, session: Session, team_ids: list[int] | None = No
 # Idempotency -------------------------------------------------------------------------------------
 
 
-def claim_request_key(*, session: Session, key: str, at: datetime) -> bool:
-    """True the first time a key is seen; False for a retry or a double click."""
-    return insert_ignoring_conflict(session, ProcessedRequest, {"key": key, "created_at": at, "result": {}})
+_CLAIM_KEY = {name: dialect.insert(ProcessedRequest).on_conflict_do_nothing().returning(literal_column("1"))
+              for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_SAVE_RESULT = update(ProcessedRequest).where(ProcessedRequest.key == bindparam("claimed")).values(
+    result=bindparam("result"))
+
+
+def claim_request_key(*, session: Session | Connection, key: str, at: datetime) -> bool:
+    """True the first time a key is seen; False for a retry or a double click.
+
+    In a session (a use case's own key, beside its changes) or on a bare connection (the delivery
+    claim of every request); the statement is built once."""
+    if isinstance(session, Session):
+        session.flush()
+        conn = session.connection()
+    else:
+        conn = session
+    values = {"key": key, "created_at": at, "result": {}}
+    # RETURNING rather than rowcount: psycopg reports a row count for a conflict that inserted nothing.
+    return conn.execute(_CLAIM_KEY[conn.dialect.name], values).first() is not None
 
 
 def processed_result(*, session: Session, key: str) -> dict[str, Any] | None:
@@ -365,9 +383,10 @@ def request_claim(*, session: Session, key: str) -> tuple[datetime | None, dict[
     return (None, {}) if row is None else (row.created_at, row.result or {})
 
 
-def save_request_result(*, session: Session, key: str, result: dict[str, Any]) -> None:
+def save_request_result(*, session: Session | Connection, key: str, result: dict[str, Any]) -> None:
     """A plain UPDATE (no ORM synchronisation: the callers never hold the row as an object)."""
-    session.connection().execute(update(ProcessedRequest).where(ProcessedRequest.key == key).values(result=result))
+    conn = session.connection() if isinstance(session, Session) else session
+    conn.execute(_SAVE_RESULT, {"claimed": key, "result": result})
 
 
 # Outbox ------------------------------------------------------------------------------------------

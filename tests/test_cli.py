@@ -170,3 +170,70 @@ def test_jobs_run_at_an_instant_delivers_the_digests(tmp_path: Path, fake_slack)
 def test_jobs_run_refuses_an_instant_without_offset(tmp_path: Path) -> None:
     result = run("jobs", "run", "--now", "2026-11-23T09:00:00", env={"SLACK_BOT_TOKEN": "xoxb-1-real"}, cwd=tmp_path)
     assert result.returncode == 2 and "has no UTC offset" in result.stderr
+
+
+def test_serve_with_workers_is_refused_on_sqlite(tmp_path: Path) -> None:
+    result = run("serve", "--port", "0", "--workers", "2", env={
+        "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "secret", "FOLLOWUP_CONFIG": str(TEAMS_FILE),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})
+    assert result.returncode == 2
+    assert "--workers 2 needs PostgreSQL" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+                    reason="serve --workers is for PostgreSQL (TEST_DATABASE_URL)")
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the worker processes from /proc")
+@pytest.mark.parametrize("ending", ["sigterm", "a worker dies"])
+def test_serve_with_workers_runs_them_on_one_port_and_stops_them_together(tmp_path: Path, fake_slack,
+                                                                          ending: str) -> None:
+    """`serve --workers 2`: two processes serving one port; SIGTERM stops all with 0;
+    a worker that dies takes the others down with a non-zero status (the orchestrator restarts it)."""
+    import signal
+    import socket
+
+    from tests.conftest import own_database
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with own_database(tmp_path, "workers") as url:
+        env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": fake_slack.url,
+               "FOLLOWUP_CONFIG": str(TEAMS_FILE), "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FOLLOWUP_"))}
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port",
+                                    str(port), "--workers", "2"], env={**base, **env}, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            listening = 0
+            for line in process.stdout:  # type: ignore[union-attr]
+                listening += "listening on" in line
+                if listening == 2:
+                    break
+            workers = _children(process.pid)
+            assert len(workers) == 2, workers
+            for _ in range(10):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    assert response.status == 200
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=b"command=/lead",
+                                                 method="POST")
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(request, timeout=5)
+                assert refused.value.code == 401
+            if ending == "sigterm":
+                process.send_signal(signal.SIGTERM)
+                assert process.wait(timeout=30) == 0
+            else:
+                os.kill(workers[1], signal.SIGKILL)
+                assert process.wait(timeout=30) != 0
+            assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
