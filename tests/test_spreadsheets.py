@@ -118,6 +118,7 @@ def test_the_seed_follow_up_record_is_one_customer_with_its_history(bot: Bot, tm
         customer = session.scalars(select(Customer)).one()
         assert (customer.number, customer.company, customer.industry, customer.company_size) == (
             "CL2024001", "*科技有限公司", "互联网", "100-500人")
+        assert customer.pinyin == "kjyxgs"  # found by its pinyin initials, as a lead stored by /lead is
         assert (customer.status, customer.owner_id, customer.team_id, customer.registration) == (
             "maintaining", "U0REP1", bot.runtime.team_ids["East China"], "approved")
         assert customer.last_contact_at == datetime(2024, 4, 5, 4, 0, tzinfo=UTC)  # noon in Shanghai

@@ -64,6 +64,7 @@ from bot.domain.leads import industry_code, normalize_company_name, number_parts
 from bot.runtime import Runtime
 from storage import bulk, queries
 from storage.models import AuditEntry, Contact, Customer, FollowUp, StatusChange
+from storage.pinyin import pinyin_initials
 from storage.queries import CustomerScope
 
 DEFAULT_TIME = time(12, 0)  # a day without a time: noon, so the day reads the same in every zone
@@ -964,7 +965,8 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
             rows.append({**values, "number": number, "team_id": team_id, "name_key": group.name_key,
                          "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
                          "search_text": search_text(number=number, company=values["company"],
-                                                    contacts=list(group.contacts))})
+                                                    contacts=list(group.contacts)),
+                         "pinyin": pinyin_initials(values["company"])})
         bulk.insert_dicts(session=session, model=Customer, rows=rows)
         by_number = queries.ids_by_numbers(session=session, numbers=[row["number"] for row in rows])
         new_ids = [by_number[row["number"]] for row in rows]
