@@ -24,7 +24,9 @@ On ``bench.enterprise_data`` (default ``--size full``: 10,000 reps in 100 teams,
    Target: <= 1.5x.
 6. the ack path: New lead and quick entry under saturation (20 users, no think time) on this
    checkout's bot, on main as of 47d8dfc (``git worktree add /tmp/main-before 47d8dfc``) and a bare
-   Bolt app, alternating, each on a private database. Target: throughput >= 4x main's.
+   Bolt app, alternating, each on a private database; this checkout runs as deployed there:
+   ``serve --workers 2`` on PostgreSQL (two cores), one process on SQLite (``--ack-workers``).
+   Target: throughput >= 4x main's.
 
 PostgreSQL reads the cached schema (``ent_<key>``) through a per-run schema holding empty copies of
 the tables the duties write (outbox, rate limits, audit, alerts), put first on the search path and
