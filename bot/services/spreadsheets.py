@@ -41,6 +41,7 @@ import multiprocessing
 import operator
 import os
 import pickle
+import queue
 import re
 import string
 import tempfile
@@ -51,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -72,6 +73,7 @@ NEXT_STEP_TIME = time(9, 0)
 BATCH = 5_000
 EXPORT_PAGE = 500
 IMPORTER = "import"
+_T = TypeVar("_T")
 LIMITS = {"number": 60, "company": 200, "industry": 100, "company_size": 200, "region": 100, "contact_name": 100,
           "contact_title": 100, "phone": 40, "email": 254}
 Progress = Callable[[int], None]
@@ -1327,9 +1329,8 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
 
     written = 0
 
-    def rows() -> Iterator[list[Any]]:
-        """The export's rows, a page of customers read at a time (the writer pulls them)."""
-        nonlocal written
+    def pages() -> Iterator[tuple[list[Customer], dict[int, list[Any]]]]:
+        """Each page of customers with their follow-ups by customer id (read in ``_read_ahead``'s thread)."""
         after = 0
         while True:
             with runtime.db.read() as session:
@@ -1337,13 +1338,20 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
                                               scope=scope)
                 followups = queries.followup_rows_of(session=session, customer_ids=[c.id for c in page])
             if not page:
-                break
+                return
             by_customer: dict[int, list[Any]] = {}
             for followup in followups:
                 history = by_customer.get(followup.customer_id)
                 if history is None:
                     history = by_customer[followup.customer_id] = []
                 history.append(followup)
+            yield page, by_customer
+            after = page[-1].id
+
+    def rows(read: Iterator[tuple[list[Customer], dict[int, list[Any]]]]) -> Generator[list[Any], None, None]:
+        """The export's rows, a page of customers at a time (the writer pulls them)."""
+        nonlocal written
+        for page, by_customer in read:
             for customer in page:
                 zone = runtime.team_by_id(customer.team_id).zone
                 # The customer's cells, converted once for all of its rows.
@@ -1363,10 +1371,62 @@ def export_file(runtime: Runtime, target: Path | BinaryIO, *, fmt: str, lang: st
                 written += 1
             if progress:
                 progress(len(page))
-            after = page[-1].id
 
-    writer.write_rows(rows())
+    # closing: the reading thread is stopped and joined here, also when the writer fails half-way.
+    with contextlib.closing(_read_ahead(pages())) as read, contextlib.closing(rows(read)) as generated:
+        writer.write_rows(generated)
     return written
+
+
+EXPORT_PAGES_WAITING = 1  # pages read ahead and not yet taken: with the one being read and the one written, 3 at most
+
+
+def _read_ahead(items: Iterator[_T], *, waiting: int = EXPORT_PAGES_WAITING) -> Generator[_T, None, None]:
+    """``items``, produced in a thread of its own while the caller works on the previous one.
+
+    An export waits for the database between pages; psycopg (and sqlite3) release the GIL while
+    they wait, so the next page is read while this one is written. At most ``waiting`` items wait
+    in the queue, so memory stays bounded. An exception in the thread is raised here, in the
+    caller, as the export's error. Closing this generator (or leaving it early, or an error in the
+    caller) stops the thread and joins it: it never outlives the export.
+    """
+    handoff: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=waiting)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                handoff.put((True, item))
+                if stop.is_set():
+                    return
+            handoff.put((False, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            if not stop.is_set():
+                handoff.put((False, error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, value = handoff.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        # Make room for a put the thread may be blocked in; it then sees ``stop`` and ends.
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        thread.join()
 
 
 def _word_cells(table: dict[str, tuple[str, str]], lang: str, cell: Callable[[Any], Any]) -> dict[str | None, Any]:
