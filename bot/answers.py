@@ -22,10 +22,11 @@ thread would; the use cases keep their idempotency keys, so what the user repeat
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -47,7 +48,8 @@ class AnswersFirst:
         self._workers = workers
         self._cond = threading.Condition()
         self._awaiting = 0
-        self._jobs: deque[tuple[float, Callable[[], object]]] = deque()
+        self._jobs: list[tuple[float, int, Callable[[], object]]] = []  # a heap by deadline, then arrival
+        self._arrivals = itertools.count()
         self._running = 0
         self._threads: list[threading.Thread] = []
         self._finishing = False
@@ -74,8 +76,10 @@ class AnswersFirst:
     def queued(self) -> int:
         return len(self._jobs)
 
-    def later(self, job: Callable[[], object]) -> None:
-        """Run ``job`` once the requests waiting now have their answers (at most ``max_wait`` from now).
+    def later(self, job: Callable[[], object], *, max_wait: float | None = None) -> None:
+        """Run ``job`` once the requests waiting now have their answers (at most ``max_wait`` from now,
+        the queue's own bound unless the job needs less: one that may open a modal must run while
+        its ``trigger_id`` lives).
 
         Called from a job (work after an answer handing on more of it), the job runs at once."""
         in_job = getattr(self._local, "in_job", False)
@@ -83,7 +87,8 @@ class AnswersFirst:
             queue = (not in_job and (self._awaiting > 0 or bool(self._jobs)) and len(self._jobs) < self.max_queued
                      and not self._finishing)
             if queue:
-                self._jobs.append((time.monotonic() + self.max_wait, job))
+                wait = self.max_wait if max_wait is None else min(max_wait, self.max_wait)
+                heapq.heappush(self._jobs, (time.monotonic() + wait, next(self._arrivals), job))
                 if len(self._threads) < min(self._workers, len(self._jobs) + self._running):
                     self._start_worker()
                 self._cond.notify_all()
@@ -120,10 +125,10 @@ class AnswersFirst:
             with self._cond:
                 while True:
                     if self._jobs:
-                        deadline, job = self._jobs[0]
+                        deadline, _, job = self._jobs[0]
                         wait = deadline - time.monotonic()
                         if self._awaiting == 0 or wait <= 0 or self._finishing:
-                            self._jobs.popleft()
+                            heapq.heappop(self._jobs)
                             self._running += 1
                             break
                         self._cond.wait(timeout=wait)

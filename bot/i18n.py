@@ -237,6 +237,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "status_moved": {"en": "Status: {before} → {after}", "zh-CN": "状态：{before} → {after}"},
     "edit": {"en": "Edit", "zh-CN": "修改"},
     "log_followup": {"en": "Log follow-up", "zh-CN": "记录跟进"},
+    "qe_open_form": {"en": "Type `{command} {number}` to fill in the form.",
+                     "zh-CN": "输入 `{command} {number}` 打开表单填写。"},
     "qe_intro": {"en": "I couldn't log that in one go, so here it is to check:",
                  "zh-CN": "这条记录无法直接保存，请核对后提交："},
     "qe_no_next_date": {"en": "the next step has no date I can read", "zh-CN": "下一步没有可识别的日期"},

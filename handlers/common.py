@@ -18,14 +18,19 @@ from bot.services.permissions import require_member
 from bot.views.metadata import ButtonValue
 from handlers.pipeline import answered, report_unexpected
 
-__all__ = ["after_ack", "after_answer", "customer_button", "reply_privately", "report_unexpected", "update_modal"]
+__all__ = ["TRIGGER_SAFE_WAIT", "after_ack", "after_answer", "customer_button", "reply_privately", "report_unexpected", "update_modal"]
+
+
+# How long work that may still open a modal waits for other answers: Slack's trigger_id lives 3 s.
+TRIGGER_SAFE_WAIT = 1.0
 
 
 def after_answer(runtime: Runtime, job: Callable[[], object], *, body: dict[str, Any] | None = None,
-                 lang: Lang = "en") -> None:
+                 lang: Lang = "en", max_wait: float | None = None) -> None:
     """Hand work that follows the answer to the process's queue (``bot/answers.py``): it runs once
     requests still waiting for their answer have it. Its writes are background writes; an
-    unexpected failure is reported to the user where the request came from (``body``)."""
+    unexpected failure is reported to the user where the request came from (``body``). A job that
+    may open a modal passes a ``max_wait`` its ``trigger_id`` outlives (``TRIGGER_SAFE_WAIT``)."""
 
     def run() -> None:
         runtime.db.answered(True)
@@ -36,7 +41,7 @@ def after_answer(runtime: Runtime, job: Callable[[], object], *, body: dict[str,
         finally:
             runtime.db.answered(False)
 
-    runtime.answers.later(run)
+    runtime.answers.later(run, max_wait=max_wait)
 
 
 def after_ack(runtime: Runtime, who: Requester, outbox_keys: Iterable[str] = ()) -> None:

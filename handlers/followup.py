@@ -23,7 +23,7 @@ from bot.views.blocks import escape
 from bot.views.followup import confirmation, customer_card, customer_option, followup_modal, match_list
 from bot.views.metadata import ButtonValue, FollowUpMeta, record_id
 from handlers import export, report
-from handlers.common import after_ack, after_answer, customer_button, reply_privately
+from handlers.common import TRIGGER_SAFE_WAIT, after_ack, after_answer, customer_button, reply_privately
 from handlers.deals import open_deal_modal
 from handlers.duelist import my_due_list
 from handlers.grades import open_grade_modal
@@ -205,18 +205,26 @@ def register(app: App, runtime: Runtime) -> None:
 
     def quick(who: Requester, client: WebClient, respond: Respond, trigger: str, customer: Any, entry: str,
               meta: FollowUpMeta) -> None:
-        """An incomplete entry opens the modal now (the trigger lives 3 s); a complete one is stored
-        once requests waiting for their answer have it, and confirmed through the response URL."""
+        """Read and stored once requests waiting for their answer have it (at most
+        ``TRIGGER_SAFE_WAIT``): an incomplete entry opens the form, prefilled, while the trigger
+        lives; a complete one is confirmed through the response URL."""
         actor = require_member(who.actor)
-        read = followups.read_quick_entry(runtime, actor=actor, customer=customer, text=entry)
-        if read.problems:
-            open_modal(who, client, trigger, customer=read.customer, draft=read.draft, meta=meta,
-                       note=quick_problems_note(who, read.problems))
-            return
 
-        def log() -> None:
+        def read_and_log() -> None:
+            read = followups.read_quick_entry(runtime, actor=actor, customer=customer, text=entry)
+            if read.problems:
+                note = quick_problems_note(who, read.problems)
+                try:
+                    open_modal(who, client, trigger, customer=read.customer, draft=read.draft, meta=meta, note=note)
+                except SlackApiError as error:
+                    if error.response.get("error") != "expired_trigger_id":
+                        raise
+                    respond(text=note + "\n" + who.t("qe_open_form", command=commands.FOLLOWUP,
+                                                     number=escape(customer.number)),
+                            response_type="ephemeral", replace_original=False)
+                return
             result = followups.log_quick_entry(runtime, actor=actor, read=read, request_key=f"command:{trigger}")
-            if result.logged is None:  # the customer changed hands meanwhile; the trigger may be too old
+            if result.logged is None:  # the customer changed hands meanwhile
                 respond(text=quick_problems_note(who, result.problems), response_type="ephemeral",
                         replace_original=False)
                 return
@@ -225,7 +233,8 @@ def register(app: App, runtime: Runtime) -> None:
                                         status_before=result.logged.status_before)
             respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-        after_answer(runtime, log, body={"response_url": respond.response_url}, lang=who.lang)
+        after_answer(runtime, read_and_log, body={"response_url": respond.response_url}, lang=who.lang,
+                     max_wait=TRIGGER_SAFE_WAIT)
 
     @app.options(ids.FU_CUSTOMER)
     @answered

@@ -186,6 +186,19 @@ def test_quick_entry_it_cannot_read_opens_the_modal_prefilled(slack: SlackDriver
     assert followups(bot) == []
 
 
+def test_an_unreadable_quick_entry_whose_trigger_expired_says_what_was_unclear(
+        slack: SlackDriver, bot: Bot, acme: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry is read after the answer, once other requests have theirs: when the trigger has
+    expired by then (a very busy moment), the user is told what was unclear and how to open the form."""
+    monkeypatch.setattr(slack.fake, "trigger_ttl", 0.0)
+    assert slack.slash("/followup", "CL2026001 called; next: send proposal someday", user=REP).status == 200
+    message = slack.fake.wait_for("response_url")[0].args["text"]
+    assert "the next step has no date I can read" in message
+    assert "Type `/followup CL2026001` to fill in the form." in message
+    assert not [c for c in slack.fake.calls_to("views.open") if c.ok]
+    assert followups(bot) == []
+
+
 def test_retried_submissions_write_one_follow_up(slack: SlackDriver, bot: Bot, acme: int) -> None:
     view = slack.open_modal("/followup", "CL2026001", user=REP)
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
