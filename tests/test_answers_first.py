@@ -124,3 +124,18 @@ def test_a_new_lead_is_stored_once_the_request_waiting_for_its_answer_has_it(sla
     bot.executor.wait_idle()
     with bot.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 1
+
+
+def test_a_job_that_must_run_sooner_is_not_held_behind_one_that_may_wait() -> None:
+    """A quick entry that may still open a modal (its trigger lives 3 s) waits at most its own bound,
+    even behind work queued earlier with the queue's longer bound."""
+    answers = AnswersFirst(max_wait=LONG, workers=1)
+    ran: list[str] = []
+    soon = threading.Event()
+    with answers.awaiting_answer():  # a request that keeps waiting
+        answers.later(lambda: ran.append("may wait"))
+        answers.later(lambda: (ran.append("soon"), soon.set()), max_wait=0.05)
+        assert soon.wait(5), "held behind the job queued first"
+        assert ran == ["soon"]
+    assert answers.wait_idle(5)
+    assert ran == ["soon", "may wait"]
