@@ -26,6 +26,7 @@ from bot.services.directory import sync_directory
 from storage import queries
 from storage.db import Database
 from storage.models import Contact, Customer, NumberSequence
+from storage.pinyin import pinyin_initials
 
 EN_FIRST = ("Acme", "Apex", "Atlas", "Aurora", "Axis", "Beacon", "Blue", "Bright", "Cedar", "Crest",
             "Delta", "Eagle", "Echo", "Everest", "Falcon", "First", "Fusion", "Global", "Golden", "Granite",
@@ -151,6 +152,7 @@ def seed_customers(db: Database, team_ids: Mapping[str, int], owners: Mapping[st
             "need": "ERP replacement", "acquired_at": acquired, "source": rng.choice(SOURCES),
             "intent": rng.choice(("high", "medium", "low")), "tags": [], "region": team.region,
             "search_text": search_text(number=number, company=company, contacts=people),
+            "pinyin": pinyin_initials(company),
             "status": rng.choice(STATUSES), "registration": registration, "paused": False, "warning": False,
             # Every customer contacted at some point: a steady state, not a backlog of first-contact escalations.
             "last_contact_at": now - timedelta(hours=rng.uniform(1, 1000)),

@@ -56,9 +56,10 @@ from storage.models import (
     SlackUserCache,
     UTCDateTime,
 )
+from storage.pinyin import pinyin_initials
 
 # Bump when the generated data changes shape, so stale cached files are not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 CACHE_DIR = Path(tempfile.gettempdir()) / "followup-scale"
 TIMEZONE = "Asia/Shanghai"
 HOLIDAYS = "CN"
@@ -412,6 +413,7 @@ def _customers(conn: Connection, runtime: Runtime, scale: Scale, teams: Sequence
             "main_business": None, "need": "ERP replacement for the plants", "pain_points": None,
             "acquired_at": created_at, "source": rng.choice(SOURCES), "intent": rng.choice(("high", "medium", "low")),
             "tags": [], "region": None, "search_text": search_text(number=number, company=company, contacts=[person]),
+            "pinyin": pinyin_initials(company),
             "status": status, "registration": registration, "grade": grade,
             "annual_purchase": None, "potential": None,
             "paused": paused, "pause_reason": "budget frozen until next year" if paused else None,

@@ -184,7 +184,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             open_modal(who, client, trigger, meta=meta)
         elif kind == "number":
-            matches = customers.resolve(runtime, actor, words[0])
+            matches = customers.resolve(runtime, actor, words[0], with_contacts=False)  # neither form reads them
             if len(matches) != 1:
                 ack(text=who.t("customer_not_found", reference=escape(words[0])), response_type="ephemeral")
                 return

@@ -769,12 +769,14 @@ def search_options(*, session: Session, scope: CustomerScope, folded: str, limit
     return [by_id[i] for i in ids]
 
 
-def visible_by_number(*, session: Session, scope: CustomerScope, number: str) -> Customer | None:
-    return session.scalars(
-        select(Customer)
-        .where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
-        .options(selectinload(Customer.contacts))
-    ).one_or_none()
+def visible_by_number(*, session: Session, scope: CustomerScope, number: str,
+                      with_contacts: bool = True) -> Customer | None:
+    """The customer of this number the scope sees; ``with_contacts=False`` for callers that never read
+    them (a quick entry's lookup, before its answer): one query instead of two."""
+    statement = select(Customer).where(func.lower(Customer.number) == number.lower(), LIVE, scope.clause())
+    if with_contacts:
+        statement = statement.options(selectinload(Customer.contacts))
+    return session.scalars(statement).one_or_none()
 
 
 __all__: Sequence[str] = ("search_ids", "search_customers", "search_options", "Option", "scan", "visible_by_number",

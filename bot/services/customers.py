@@ -68,13 +68,17 @@ def customer_options(runtime: Runtime, *, actor_id: str, query: str) -> list[ind
     return [] if actor is None else options(runtime, actor, query)
 
 
-def resolve(runtime: Runtime, actor: Actor, reference: str) -> list[Customer]:
-    """A customer by number, else by name: one match, several, or none (hidden looks like none)."""
+def resolve(runtime: Runtime, actor: Actor, reference: str, *, with_contacts: bool = True) -> list[Customer]:
+    """A customer by number, else by name: one match, several, or none (hidden looks like none).
+
+    ``with_contacts=False``: a customer found by its number comes without its contacts (the
+    caller never reads them)."""
     reference = reference.strip()
     scope = scope_of(runtime, actor)
     with runtime.db.read() as session:
         if looks_like_number(reference):
-            found = indexed.visible_by_number(session=session, scope=scope, number=reference)
+            found = indexed.visible_by_number(session=session, scope=scope, number=reference,
+                                              with_contacts=with_contacts)
             if found is not None:
                 return [found]
         matches = indexed.search_customers(session=session, scope=scope, folded=fold(reference), limit=FIND_LIMIT)
