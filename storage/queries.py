@@ -403,6 +403,16 @@ def pending_outbox_scopes_by_keys(*, session: Session, keys: list[str]) -> list[
     return [(row[0], row[1], row[2]) for row in rows]
 
 
+_MARK_SENT = update(OutboxMessage).where(OutboxMessage.id == bindparam("message_id")).values(
+    state="sent", sent_at=bindparam("at"), result_ts=bindparam("ts"), claimed_until=None, claimed_by=None,
+    last_error=None, first_failed_at=None)
+
+
+def mark_outbox_sent(*, session: Session, message_id: int, at: datetime, ts: str | None) -> None:
+    """One prepared UPDATE (the row is not loaded: its payload need not be decoded to mark it)."""
+    session.connection().execute(_MARK_SENT, {"message_id": message_id, "at": at, "ts": ts})
+
+
 def pending_edits_of(*, session: Session, post_key: str) -> list[int]:
     """Edits queued for the message posted under ``post_key`` (``Outgoing.edits``) still to send."""
     return list(session.scalars(select(OutboxMessage.id).where(

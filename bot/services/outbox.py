@@ -399,11 +399,7 @@ def _call(client: WebClient, message: _Claimed) -> Any:
 def _record_sent(runtime: Runtime, claimed: _Claimed, response: Any) -> list[int]:
     """Mark it sent at once (one short transaction): a crash now repeats nothing."""
     with runtime.db.write(background=True) as session:
-        message = session.get(OutboxMessage, claimed.id)
-        assert message is not None
-        message.state, message.sent_at, message.result_ts = "sent", runtime.wall_now(), response.get("ts")
-        message.claimed_until, message.claimed_by = None, None
-        message.last_error, message.first_failed_at = None, None
+        queries.mark_outbox_sent(session=session, message_id=claimed.id, at=runtime.wall_now(), ts=response.get("ts"))
         if claimed.method != "chat.postMessage":
             return []
         waiting = queries.pending_edits_of(session=session, post_key=claimed.key)
