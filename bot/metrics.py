@@ -122,10 +122,11 @@ def _kind(environ: dict[str, Any]) -> str:
             return "event" if json.loads(body).get("type") == "event_callback" else "other"
         if body.startswith(b"command=") or b"&command=" in body:
             return "command"
-        start = 0 if body.startswith(b"payload=") else body.find(b"&payload=") + 1
-        if start <= 0 and not body.startswith(b"payload="):
+        field = b"payload="
+        start = 0 if body.startswith(field) else body.find(b"&" + field) + 1
+        if start == 0 and not body.startswith(field):
             return "other"
-        head = body[start + len(b"payload="):start + len(b"payload=") + _PAYLOAD_HEAD].split(b"&", 1)[0]
+        head = body[start + len(field):start + len(field) + _PAYLOAD_HEAD].split(b"&", 1)[0]
         found = _PAYLOAD_TYPE.search(unquote_plus(head.decode("ascii", "replace")))
         if found:
             return found[1] if found[1] in KINDS else "other"

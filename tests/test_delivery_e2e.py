@@ -190,6 +190,25 @@ def test_work_after_an_ack_hands_a_paced_channel_to_the_background_instead_of_sl
     assert posted_texts(slack, CHANNEL) == Counter({f"Escalation {n}": 1 for n in range(BURST + 3)})
 
 
+def test_work_after_an_ack_does_not_claim_a_message_whose_channel_is_paced(
+        slack: SlackDriver, bot: Bot, slack_time: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After its burst a channel is paced: the next answer's message goes to the background delivery
+    without being claimed (claiming it would only find the channel busy), a DM elsewhere goes at once."""
+    import bot.services.outbox as outbox_service
+
+    queue(bot, escalations(BURST + 1) + [Outgoing(key="dm:test", channel=REP, text="A DM")])
+    assert deliver_keys(bot.runtime, [f"escalate:test:{CHANNEL}:{n}" for n in range(BURST)]) == BURST
+    claims: list[list[int] | None] = []
+    claim = outbox_service._claim
+    monkeypatch.setattr(outbox_service, "_claim", lambda runtime, *, ids: claims.append(ids) or claim(runtime, ids=ids))
+    woken: list[bool] = []
+    monkeypatch.setattr(bot.runtime, "wake_delivery", lambda: woken.append(True))
+    assert deliver_keys(bot.runtime, [f"escalate:test:{CHANNEL}:{BURST}", "dm:test"]) == 1
+    paced, dm = (m for m in outbox(bot) if m.key in (f"escalate:test:{CHANNEL}:{BURST}", "dm:test"))
+    assert claims == [[dm.id]] and woken == [True]
+    assert (paced.state, paced.claimed_by, dm.state) == ("pending", None, "sent")
+
+
 def test_an_edit_decided_before_its_post_is_recorded_goes_with_the_post(slack: SlackDriver, bot: Bot) -> None:
     """A click on a record's message can come while its post is on its way (Slack has it, we have not
     recorded its ts yet): the click's edit waits, and whoever records the post sends the edit at once,

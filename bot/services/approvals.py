@@ -42,7 +42,7 @@ def open_request(
     superseded: list[ApprovalRequest] = []
     if not new_subject:
         queries.serialize_on(session=session, name=f"approval:{kind}:{subject_id}")
-        superseded = list(queries.open_approvals(session=session, kind=kind, subject_id=subject_id))
+        superseded = queries.open_approvals(session=session, kind=kind, subject_id=subject_id)
     for old in superseded:
         queries.decide_approval(session=session, request_id=old.id, state="superseded", by=requester, at=now,
                                 reason=None)

@@ -302,20 +302,14 @@ def read_quick_entry(runtime: Runtime, *, actor: Actor, customer: Customer, text
 
 
 def log_quick_entry(runtime: Runtime, *, actor: Actor, read: QuickDraft, request_key: str) -> QuickResult:
-    """Store a complete entry read by ``read_quick_entry``."""
-    if read.data is None:
-        return QuickResult(logged=None, customer=read.customer, draft=read.draft, problems=read.problems)
+    """Store a complete entry read by ``read_quick_entry`` (one without problems)."""
+    assert read.data is not None, "an incomplete entry goes to the modal, not here"
     try:
         logged = log_followup(runtime, actor=actor, data=read.data, request_key=request_key, tz=read.tz)
     except InvalidInput:
         return QuickResult(logged=None, customer=None, draft=read.draft, problems=("qe_customer",))
     return QuickResult(logged=logged, customer=logged.customer, draft=read.draft, problems=())
 
-
-def quick_entry(runtime: Runtime, *, actor: Actor, customer: Customer, text: str, request_key: str) -> QuickResult:
-    """Read and store a one-line entry in one go."""
-    read = read_quick_entry(runtime, actor=actor, customer=customer, text=text)
-    return log_quick_entry(runtime, actor=actor, read=read, request_key=request_key)
 
 
 def split_customer_and_entry(runtime: Runtime, actor: Actor, text: str) -> tuple[Customer | None, str]:

@@ -172,12 +172,12 @@ def deliver_keys(runtime: Runtime, keys: Iterable[str]) -> int:
     the background delivery, which waits for the pace, takes them."""
     with runtime.db.read() as session:
         pending = queries.pending_outbox_scopes_by_keys(session=session, keys=list(keys))
-    busy = runtime.pacer.busy(runtime.wall_now()) if pending else set()
-    ids = [id_ for id_, method, channel in pending if scope_of(method, channel) not in busy]
-    if len(ids) < len(pending) and runtime.wake_delivery is not None:
-        runtime.wake_delivery()
-    elif len(ids) < len(pending):
-        ids = [id_ for id_, _, _ in pending]  # no background delivery here: wait for the pace as before
+    ids = [id_ for id_, _, _ in pending]
+    if pending and runtime.wake_delivery is not None:  # without one, ``deliver`` waits for the pace itself
+        busy = runtime.pacer.busy(runtime.wall_now())
+        ids = [id_ for id_, method, channel in pending if scope_of(method, channel) not in busy]
+        if len(ids) < len(pending):
+            runtime.wake_delivery()
     return deliver(runtime, ids)
 
 
