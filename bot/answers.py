@@ -69,10 +69,6 @@ class AnswersFirst:
                     self._cond.notify_all()
 
     @property
-    def awaiting(self) -> int:
-        return self._awaiting
-
-    @property
     def queued(self) -> int:
         return len(self._jobs)
 
@@ -94,11 +90,6 @@ class AnswersFirst:
                 self._cond.notify_all()
         if not queue:
             self._run(job)
-
-    def idle(self) -> bool:
-        """Nothing queued and nothing running."""
-        with self._cond:
-            return not self._jobs and not self._running
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or running (tests wait for the bot to finish); False on timeout."""
