@@ -137,8 +137,8 @@ def _serve_http(settings: Settings, args: argparse.Namespace, *, sock: socket.so
     _freeze_startup_objects()
     metrics = Metrics(runtime.db)
     metrics.watch_duty_failures()
-    server = make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics, sock=sock) if sock \
-        else _listening(lambda: make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics), args)
+    server = _listening(lambda: make_server(app, runtime.db, host=args.host, port=args.port, metrics=metrics,
+                                            sock=sock), args)
     stopper = Stopper().install()
     scheduler = start_background(runtime, duties=duties, stop=stopper.event)
     metrics.watch_scheduler(scheduler)
