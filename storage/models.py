@@ -284,7 +284,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     # (method, state): the edits waiting for a post (pending chat.update rows), found without
-    # visiting every pending message (queries.pending_edits_of, once per post sent).
+    # visiting every pending message (queries.mark_outbox_sent, once per post sent).
     __table_args__ = (Index("ix_outbox_state", "state", "not_before"), Index("ix_outbox_method_state", "method", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     false,
     func,
     literal_column,
@@ -406,18 +408,34 @@ def pending_outbox_scopes_by_keys(*, session: Session, keys: list[str]) -> list[
 _MARK_SENT = update(OutboxMessage).where(OutboxMessage.id == bindparam("message_id")).values(
     state="sent", sent_at=bindparam("at"), result_ts=bindparam("ts"), claimed_until=None, claimed_by=None,
     last_error=None, first_failed_at=None)
+_PENDING_EDITS = select(OutboxMessage.id).where(
+    OutboxMessage.method == "chat.update", OutboxMessage.state == "pending",
+    OutboxMessage.payload["edits"].as_string() == bindparam("post_key"))
+# PostgreSQL: the mark and the look for edits waiting on the post in one statement (one round trip).
+_MARK_SENT_WITH_EDITS = _PENDING_EDITS.add_cte(_MARK_SENT.cte("marked"))
 
 
-def mark_outbox_sent(*, session: Session, message_id: int, at: datetime, ts: str | None) -> None:
-    """One prepared UPDATE (the row is not loaded: its payload need not be decoded to mark it)."""
-    session.connection().execute(_MARK_SENT, {"message_id": message_id, "at": at, "ts": ts})
+def mark_outbox_sent(*, session: Session | Connection, message_id: int, at: datetime, ts: str | None,
+                     post_key: str | None = None) -> list[int]:
+    """Mark a message sent with a prepared UPDATE (the row is not loaded: its payload need not be
+    decoded). With ``post_key``, also returns the edits queued for that post (``Outgoing.edits``)
+    still to send, in the same statement on PostgreSQL."""
+    conn = session.connection() if isinstance(session, Session) else session
+    params = {"message_id": message_id, "at": at, "ts": ts, "post_key": post_key}
+    if post_key is None:
+        conn.execute(_MARK_SENT, params)
+        return []
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(_MARK_SENT_WITH_EDITS, params).scalars())
+    conn.execute(_MARK_SENT, params)
+    return list(conn.execute(_PENDING_EDITS, params).scalars())
 
 
-def pending_edits_of(*, session: Session, post_key: str) -> list[int]:
-    """Edits queued for the message posted under ``post_key`` (``Outgoing.edits``) still to send."""
-    return list(session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.method == "chat.update", OutboxMessage.state == "pending",
-        OutboxMessage.payload["edits"].as_string() == post_key)))
+def edits_pending(*, session: Session) -> bool:
+    """Whether any edit (a pending chat.update) waits at all: most mornings none does, and a post
+    sent then needs no look for edits of its own."""
+    return session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.method == "chat.update", OutboxMessage.state == "pending").limit(1)) is not None
 
 
 def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> list[int]:
@@ -488,20 +506,36 @@ def claimable_outbox(*, session: Session, now: datetime, dead: list[str], ids: l
     return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class ClaimedRow:
+    """A message just claimed, its payload as the JSON text stored (see ``claim_outbox_ids``)."""
+
+    id: int
+    key: str
+    method: str
+    channel: str
+    payload_json: str
+    approval_request_id: int | None
+
+
 def claim_outbox_ids(*, session: Session, ids: list[int], now: datetime, lease_until: datetime, claimant: str,
-                     dead: list[str]) -> list[OutboxMessage]:
-    """Claim what is still claimable of ``ids`` (a conditional UPDATE: of two processes, one wins each)."""
+                     dead: list[str]) -> list[ClaimedRow]:
+    """Claim what is still claimable of ``ids``, in id order: one conditional UPDATE … RETURNING (of
+    two processes, one wins each).
+
+    Payloads come back undecoded: a batch of decoded payloads lives long enough to leave the
+    garbage collector's young generation, and the full collections that follows cost a 10,000-DM
+    morning a fifth of its time. Each is decoded when it is posted."""
     if not ids:
         return []
-    session.execute(
+    rows = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending", _claimable(now, dead))
         .values(claimed_until=lease_until, claimed_by=claimant)
-        .execution_options(synchronize_session=False)
-    )
-    return list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == claimant)
-        .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+        .returning(OutboxMessage.id, OutboxMessage.key, OutboxMessage.method, OutboxMessage.channel,
+                   cast(OutboxMessage.payload, Text), OutboxMessage.approval_request_id)
+        .execution_options(synchronize_session=False))
+    return sorted((ClaimedRow(*row) for row in rows), key=lambda row: row.id)
 
 
 def release_outbox_claims(*, session: Session, ids: list[int], claimant: str) -> None:

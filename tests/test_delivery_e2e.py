@@ -233,3 +233,61 @@ def test_an_edit_of_a_post_that_never_went_is_dropped_with_its_reason(slack: Sla
     assert slack.fake.calls_to("chat.update") == []
     [edit] = outbox(bot)
     assert (edit.state, edit.last_error) == ("dropped", "the message to edit was never posted")
+
+
+def test_an_edit_decided_while_its_post_is_in_flight_still_edits_that_post(slack: SlackDriver, bot: Bot,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """No edit was waiting when the post was claimed, so its mark looks for none; the edit decided
+    while Slack had the post goes out with the next claim, editing exactly that message."""
+    import bot.services.outbox as outbox_service
+
+    queue(bot, [Outgoing(key="issue:79:post", channel=CHANNEL, text="Complaint IS-79")])
+    call = outbox_service._call
+
+    def post_then_click(client: Any, message: Any) -> Any:
+        response = call(client, message)
+        if message.key == "issue:79:post":
+            queue(bot, [Outgoing(key="issue:79:update:1", channel=CHANNEL, text="Complaint IS-79, responded",
+                                 method="chat.update", edits="issue:79:post")])
+        return response
+
+    monkeypatch.setattr(outbox_service, "_call", post_then_click)
+    assert deliver_keys(bot.runtime, ["issue:79:post"]) == 1
+    assert slack.fake.calls_to("chat.update") == []
+    assert drain(bot.runtime, max_wait=timedelta(seconds=30)) == 1
+    [post] = [c for c in slack.fake.calls_to("chat.postMessage") if c.ok]
+    [edit] = [c for c in slack.fake.calls_to("chat.update") if c.ok]
+    assert (edit.args["channel"], edit.args["ts"], edit.args["text"]) == (
+        CHANNEL, post.response["ts"], "Complaint IS-79, responded")
+
+
+def test_a_batch_whose_lease_is_half_gone_gives_the_rest_back(slack: SlackDriver, bot: Bot,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack slow to answer: once half the claim's lease has passed, the messages not yet posted go
+    back (another process could take them once it runs out) and are claimed again; none twice."""
+    import bot.services.outbox as outbox_service
+
+    users = [f"U0SLOW{n}" for n in range(4)]
+    for user in users:
+        slack.fake.add_user(user)
+    queue(bot, [Outgoing(key=f"dm:slow:{user}", channel=user, text=f"Due list {user}") for user in users])
+    call = outbox_service._call
+
+    def slow(client: Any, message: Any) -> Any:
+        bot.clock.advance((outbox_service.LEASE / 2).total_seconds() + 1)
+        return call(client, message)
+
+    claims: list[int] = []
+    claim = outbox_service._claim
+
+    def counted(runtime: Any, *, ids: Any) -> Any:
+        claimed = claim(runtime, ids=ids)
+        claims.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr(outbox_service, "_call", slow)
+    monkeypatch.setattr(outbox_service, "_claim", counted)
+    assert drain(bot.runtime, max_wait=timedelta(minutes=10)) == 4
+    assert claims[:4] == [4, 3, 2, 1]  # each claim posts one, then its lease is half gone
+    assert Counter(c.args["channel"] for c in slack.fake.calls_to("chat.postMessage") if c.ok) == Counter(users)
+    assert {m.state for m in outbox(bot)} == {"sent"}

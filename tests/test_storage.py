@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from storage.db import Database
 from storage.models import Base
@@ -29,3 +30,25 @@ def test_migrations_start_from_an_empty_database(tmp_path) -> None:
     db.migrate()
     assert db.current_revision() == db.head_revision()
     db.dispose()
+
+
+def test_own_transactions_commit_each_statement_and_survive_a_dropped_connection(bot_server) -> None:
+    """The outbox's marks: each statement is committed on its own (another session sees it at once),
+    and on PostgreSQL a connection dropped between two (a server restart) is replaced, not fatal."""
+    db: Database = bot_server.db
+    with db.write() as session:
+        session.execute(text("DELETE FROM app_state WHERE key LIKE 'own-tx:%'"))
+    with db.own_transactions() as statements:
+        statements.run(lambda conn: conn.execute(text("INSERT INTO app_state (key, value) VALUES ('own-tx:1', 'a')")))
+        with db.read() as session:  # committed, and SQLite's write gate is not held between statements
+            assert session.scalar(text("SELECT value FROM app_state WHERE key = 'own-tx:1'")) == "a"
+        with db.write() as session:
+            session.execute(text("INSERT INTO app_state (key, value) VALUES ('own-tx:2', 'b')"))
+        if not db.is_sqlite:
+            pid = statements.run(lambda conn: conn.execute(text("SELECT pg_backend_pid()")).scalar())
+            with db.engine.connect() as admin:
+                assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        statements.run(lambda conn: conn.execute(text("UPDATE app_state SET value = 'c' WHERE key = 'own-tx:1'")))
+    with db.read() as session:
+        assert dict(session.execute(text("SELECT key, value FROM app_state WHERE key LIKE 'own-tx:%'")).all()) == {
+            "own-tx:1": "c", "own-tx:2": "b"}

@@ -21,6 +21,7 @@ exactly-once up to the one message in flight:
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import random
@@ -41,12 +42,15 @@ from bot.domain.calendar import working_time
 from bot.i18n import t
 from bot.runtime import Runtime
 from storage import queries
+from storage.db import OwnTransactions
 from storage.models import ApprovalRequest, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-BATCH = 20
+# Messages a claim takes. A batch is posted while its lease has more than half to run (more than
+# any post's timeout): what is left then goes back, so no message is posted on an expired lease.
+BATCH = 200
 # Slack allows about one chat.postMessage a second per channel (short bursts aside).
 CHANNEL_PACE = timedelta(seconds=1)
 BACKOFF_BASE_SECONDS = 2.0
@@ -259,9 +263,13 @@ class _Claimed:
     key: str
     method: str
     channel: str
-    payload: dict[str, Any]
+    payload_json: str  # decoded when posted (queries.claim_outbox_ids says why)
     target_ts: str | None
     approval_request_id: int | None
+    lease_until: datetime
+    # Whether edits were waiting when it was claimed: if none was, its mark looks for none. One
+    # decided while it is on its way goes out with the next claim instead of right after it.
+    edits_possible: bool
 
 
 def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
@@ -275,6 +283,7 @@ def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
     with runtime.db.read() as session:
         busy = runtime.pacer.busy(now) | queries.active_rate_limits(session=session, now=now)
         dead = [who for who in queries.outbox_claimants(session=session, now=now) if _is_dead(who)]
+        edits_possible = queries.edits_pending(session=session)
         chosen: list[int] = []
         scopes: set[str] = set()
         for message_id, method, channel in queries.claimable_outbox(
@@ -296,28 +305,36 @@ def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
                                         claimant=f"{runtime.claimant}:{uuid.uuid4().hex[:8]}", dead=dead)
         deactivated = queries.deactivated_users(
             session=session, user_ids=[r.channel for r in rows if is_user_channel(r.channel)])
-        for message in rows:
-            if message.channel in deactivated:
-                _skip_deactivated(session, runtime, message, now=now)
+        for row in rows:
+            if row.channel in deactivated:
+                _skip_deactivated(session, runtime, _loaded(session, row.id), now=now)
                 continue
-            target_ts = message.payload.get("ts")
-            channel = message.channel
-            if message.method == "chat.update" and target_ts is None and message.payload.get("edits"):
-                posted = queries.posted_message(session=session, key=message.payload["edits"])
-                if posted is None:
-                    _wait_for_post(session, message, post_key=message.payload["edits"], now=now)
-                    continue
-                channel, target_ts = posted
-            elif message.method == "chat.update" and target_ts is None:
-                request = session.get(ApprovalRequest, message.approval_request_id)
-                if request is None or request.message_ts is None:
-                    _wait_for_post(session, message, post_key=f"approval:{message.approval_request_id}:post",
-                                   now=now)
-                    continue
-                channel, target_ts = request.channel or channel, request.message_ts
-            claimed.append(_Claimed(message.id, message.key, message.method, channel, dict(message.payload),
-                                    target_ts, message.approval_request_id))
+            channel, target_ts = row.channel, None
+            if row.method == "chat.update":
+                payload = json.loads(row.payload_json)
+                target_ts = payload.get("ts")
+                if target_ts is None and payload.get("edits"):
+                    posted = queries.posted_message(session=session, key=payload["edits"])
+                    if posted is None:
+                        _wait_for_post(session, _loaded(session, row.id), post_key=payload["edits"], now=now)
+                        continue
+                    channel, target_ts = posted
+                elif target_ts is None:
+                    request = session.get(ApprovalRequest, row.approval_request_id)
+                    if request is None or request.message_ts is None:
+                        _wait_for_post(session, _loaded(session, row.id),
+                                       post_key=f"approval:{row.approval_request_id}:post", now=now)
+                        continue
+                    channel, target_ts = request.channel or channel, request.message_ts
+            claimed.append(_Claimed(row.id, row.key, row.method, channel, row.payload_json, target_ts,
+                                    row.approval_request_id, now + LEASE, edits_possible))
     return claimed
+
+
+def _loaded(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id)
+    assert message is not None
+    return message
 
 
 def _is_dead(claimant: str) -> bool:
@@ -348,29 +365,36 @@ def _wait_for_post(session: Session, message: OutboxMessage, *, post_key: str, n
 
 def _send(runtime: Runtime, claimed: list[_Claimed]) -> int:
     """Post each claimed message and record its outcome at once; a scope that became busy since
-    the claim (another thread posted, a 429) gets its messages back for later."""
+    the claim (another thread posted, a 429) gets its messages back for later, and so does the
+    rest of a batch whose lease is half gone."""
     sent = 0
     client = delivery_client(runtime)
     giving_back: list[int] = []
-    for message in claimed:
-        if not runtime.pacer.take(scope_of(message.method, message.channel), runtime.wall_now()):
-            giving_back.append(message.id)
-            continue
-        try:
-            response = _call(client, message)
-        except SlackApiError as exc:
-            _record_failure(runtime, message, _failure_of(exc))
-            continue
-        except Exception as exc:  # noqa: BLE001 - any network failure is retried later
-            _record_failure(runtime, message, _Failure("retry", f"{type(exc).__name__}: {exc}"))
-            continue
-        sent += 1
-        waiting = _record_sent(runtime, message, response)
-        if waiting:
-            # Edits decided while their message was on its way can go now that its ts is known.
-            sent += deliver(runtime, waiting)
+    with runtime.db.own_transactions() as marks:
+        for message in claimed:
+            sent += _send_one(runtime, client, marks, message, giving_back)
     _release(runtime, giving_back)
     return sent
+
+
+def _send_one(runtime: Runtime, client: WebClient, marks: OwnTransactions, message: _Claimed,
+              giving_back: list[int]) -> int:
+    """Post one claimed message and record its outcome; how many went out (with edits waiting on it)."""
+    now = runtime.wall_now()
+    if now >= message.lease_until - LEASE / 2 or not runtime.pacer.take(scope_of(message.method, message.channel), now):
+        giving_back.append(message.id)
+        return 0
+    try:
+        response = _call(client, message)
+    except SlackApiError as exc:
+        _record_failure(runtime, message, _failure_of(exc))
+        return 0
+    except Exception as exc:  # noqa: BLE001 - any network failure is retried later
+        _record_failure(runtime, message, _Failure("retry", f"{type(exc).__name__}: {exc}"))
+        return 0
+    waiting = _record_sent(runtime, marks, message, response)
+    # Edits decided while their message was on its way can go now that its ts is known.
+    return 1 + (deliver(runtime, waiting) if waiting else 0)
 
 
 def _release(runtime: Runtime, ids: list[int]) -> None:
@@ -380,7 +404,7 @@ def _release(runtime: Runtime, ids: list[int]) -> None:
 
 
 def _call(client: WebClient, message: _Claimed) -> Any:
-    payload = message.payload
+    payload = json.loads(message.payload_json)
     if message.method == "files.upload":
         uploads = [{"content": base64.b64decode(f["content"]), "filename": f["filename"], "title": f["title"]}
                    for f in payload.get("files") or []]
@@ -396,14 +420,18 @@ def _call(client: WebClient, message: _Claimed) -> Any:
     return client.chat_postMessage(**args, unfurl_links=False)
 
 
-def _record_sent(runtime: Runtime, claimed: _Claimed, response: Any) -> list[int]:
-    """Mark it sent at once (one short transaction): a crash now repeats nothing."""
+def _record_sent(runtime: Runtime, marks: OwnTransactions, claimed: _Claimed, response: Any) -> list[int]:
+    """Mark it sent at once, a transaction of its own: a crash now repeats nothing. Returns the
+    edits that were waiting for this post (found in the same round trip on PostgreSQL)."""
+    at, ts = runtime.wall_now(), response.get("ts")
+    post_key = claimed.key if claimed.method == "chat.postMessage" else None
+    if claimed.approval_request_id is None:
+        post_key = post_key if claimed.edits_possible else None
+        return marks.run(lambda conn: queries.mark_outbox_sent(session=conn, message_id=claimed.id, at=at, ts=ts,
+                                                               post_key=post_key))
     with runtime.db.write(background=True) as session:
-        queries.mark_outbox_sent(session=session, message_id=claimed.id, at=runtime.wall_now(), ts=response.get("ts"))
-        if claimed.method != "chat.postMessage":
-            return []
-        waiting = queries.pending_edits_of(session=session, post_key=claimed.key)
-        if claimed.approval_request_id is not None:
+        waiting = queries.mark_outbox_sent(session=session, message_id=claimed.id, at=at, ts=ts, post_key=post_key)
+        if post_key is not None:  # the approval request's message: its buttons' updates go there
             request = session.get(ApprovalRequest, claimed.approval_request_id)
             if request is not None:
                 request.channel, request.message_ts = response.get("channel"), response.get("ts")
