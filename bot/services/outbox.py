@@ -283,7 +283,8 @@ def _claim(runtime: Runtime, *, ids: list[int] | None) -> list[_Claimed]:
     with runtime.db.read() as session:
         busy = runtime.pacer.busy(now) | queries.active_rate_limits(session=session, now=now)
         dead = [who for who in queries.outbox_claimants(session=session, now=now) if _is_dead(who)]
-        edits_possible = queries.edits_pending(session=session)
+        # A few messages after an ack: their marks look for edits (one query either way).
+        edits_possible = ids is not None or queries.edits_pending(session=session)
         chosen: list[int] = []
         scopes: set[str] = set()
         for message_id, method, channel in queries.claimable_outbox(
