@@ -960,18 +960,17 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
     for start in range(0, len(new_groups), BATCH):
         chunk = new_groups[start:start + BATCH]
         rows = []
-        for index in chunk:
+        new_ids = queries.reserve_customer_ids(session=session, count=len(chunk))
+        for index, new_id in zip(chunk, new_ids, strict=True):
             group = plan.groups[index]
             values = _customer_values(group, plan, team=team, zone=zone, now=now)
             number = group.number or numbers[index]
-            rows.append({**values, "number": number, "team_id": team_id, "name_key": group.name_key,
+            rows.append({**values, "id": new_id, "number": number, "team_id": team_id, "name_key": group.name_key,
                          "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
                          "search_text": search_text(number=number, company=values["company"],
                                                     contacts=list(group.contacts)),
                          "pinyin": pinyin_initials(values["company"])})
         bulk.insert_dicts(session=session, model=Customer, rows=rows)
-        by_number = queries.ids_by_numbers(session=session, numbers=[row["number"] for row in rows])
-        new_ids = [by_number[row["number"]] for row in rows]
         contacts: list[dict[str, Any]] = []
         new_history: list[tuple[Any, ...]] = []
         audit: list[dict[str, Any]] = []
