@@ -12,7 +12,7 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -180,6 +180,17 @@ class Database:
         else:
             with self.engine.connect() as conn, self._connection_transaction(conn, flush_wal=flush_wal):
                 yield conn
+
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """After a bulk load (an import): PostgreSQL's planner otherwise plans with the tables'
+        sizes from before it until autovacuum gets round to them, and an export right after an
+        import of 100,000 customers scanned whole tables page after page. SQLite plans from its
+        indexes without statistics: nothing to do."""
+        if self.is_sqlite:
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
     @contextmanager
     def own_transactions(self, *, background: bool = True) -> Iterator[OwnTransactions]:

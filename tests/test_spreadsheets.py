@@ -16,7 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.services import spreadsheets
 from bot.services.spreadsheets import ImportRefused, import_file
@@ -332,6 +332,26 @@ def test_numbers_in_the_file_are_kept_and_new_leads_come_after_them(bot: Bot, tm
     new_id = make_customer(bot, "U0REP1", "Brand New Lead Co")
     with bot.db.read() as session:
         assert session.get(Customer, new_id).number == "CL2026009"  # type: ignore[union-attr]
+
+
+def test_new_customers_ids_are_reserved_and_the_planner_learns_the_new_sizes(bot: Bot, tmp_path: Path) -> None:
+    """Ids reserved before the bulk insert are the rows' ids (contacts and history hang on them);
+    on PostgreSQL the import ends by renewing the tables' statistics (an export right after it
+    scanned whole tables otherwise)."""
+    path = write_xlsx(tmp_path / "ids.xlsx", [["客户名称", "联系人", "负责人"]] + [
+        [f"编号公司{n}", f"联系人{n}", "U0REP1"] for n in range(30)])
+    import_file(bot.runtime, path, team=east(bot))
+    with bot.db.read() as session:
+        pairs = session.execute(select(Customer.company, Contact.name).join(Contact, Contact.customer_id == Customer.id))
+        assert sorted(pairs) == sorted((f"编号公司{n}", f"联系人{n}") for n in range(30))
+        if not bot.db.is_sqlite:
+            planned, counted = session.execute(text(
+                "SELECT reltuples, (SELECT count(*) FROM customers) FROM pg_class "
+                "WHERE oid = 'customers'::regclass")).one()
+            assert planned == counted == 30
+    new_id = make_customer(bot, "U0REP1", "After The Import Co")
+    with bot.db.read() as session:
+        assert new_id > max(session.scalars(select(Customer.id).where(Customer.company.like("编号公司%"))))
 
 
 def test_a_number_belonging_to_another_company_is_refused(bot: Bot, tmp_path: Path) -> None:

@@ -660,7 +660,14 @@ def _import(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None
             _write(session, runtime, plan, path, team=team, now=now, result=result, progress=progress)
             if dry_run:
                 session.rollback()
+    if not dry_run and result.created + result.updated + result.followups:
+        runtime.db.refresh_statistics(IMPORTED_TABLES)
     return result
+
+
+# What an import writes in bulk: the planner's statistics of them are renewed after it (see
+# Database.refresh_statistics).
+IMPORTED_TABLES = ("customers", "contacts", "followups", "status_history")
 
 
 def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None, now: datetime,
