@@ -4,9 +4,10 @@ A service enqueues a message with a unique key in the same transaction as the ch
 reports, so a crash cannot lose it and deciding twice cannot send it twice. Delivery is
 exactly-once up to the one message in flight:
 
-- a process **claims** a small batch (a lease on the real clock, never on the ``--now`` of a
-  catch-up run, with its identity so a dead process's claim on this host is taken over at once)
-  and records each message as sent in its own short transaction right after Slack accepts it;
+- a process **claims** a batch (``BATCH``; a lease on the real clock, never on the ``--now`` of a
+  catch-up run, with its identity so a dead process's claim on this host is taken over at once;
+  what is not posted while half the lease remains goes back) and records each message as sent in
+  a transaction of its own right after Slack accepts it, before the next is posted;
 - a **429** is not a failure: the message waits ``Retry-After`` and nothing else goes to that
   channel (``chat.postMessage``) or method until then, in any process (``slack_rate_limits``);
   channels are paced at about one post a second so bursts stay inside Slack's limit;
