@@ -166,12 +166,13 @@ class Database:
                 yield session
 
     @contextmanager
-    def write_connection(self, *, flush_wal: bool = True) -> Iterator[Connection]:
+    def write_connection(self, *, flush_wal: bool = True, background: bool | None = None) -> Iterator[Connection]:
         """Like ``write()``, a Core connection instead of an ORM session: for the bookkeeping every
         request does before its answer (claiming its delivery, remembering its answer), where the
         session's own setting up and tearing down cost more than the one statement it runs."""
         self._refuse_nesting()
-        background = getattr(self._local, "answered", False)
+        if background is None:
+            background = getattr(self._local, "answered", False)
         if self.is_sqlite:
             with self._gate.hold(background=background), self.engine.connect() as conn:
                 conn.execution_options(**{_IMMEDIATE: True})
@@ -338,13 +339,10 @@ class OwnTransactions:
         self._conn: Connection | None = None
 
     def run(self, statement: Callable[[Connection], T]) -> T:
-        db = self._db
-        db._refuse_nesting()
-        if db.is_sqlite:
-            with db._gate.hold(background=self._background), db.engine.connect() as conn:
-                conn.execution_options(**{_IMMEDIATE: True})
-                with db._connection_transaction(conn, flush_wal=True):
-                    return statement(conn)
+        if self._db.is_sqlite:
+            with self._db.write_connection(background=self._background) as conn:
+                return statement(conn)
+        self._db._refuse_nesting()
         try:
             return self._on_held_connection(statement)
         except DBAPIError as exc:

@@ -408,9 +408,9 @@ def pending_outbox_scopes_by_keys(*, session: Session, keys: list[str]) -> list[
 _MARK_SENT = update(OutboxMessage).where(OutboxMessage.id == bindparam("message_id")).values(
     state="sent", sent_at=bindparam("at"), result_ts=bindparam("ts"), claimed_until=None, claimed_by=None,
     last_error=None, first_failed_at=None)
+_EDIT_PENDING = and_(OutboxMessage.method == "chat.update", OutboxMessage.state == "pending")
 _PENDING_EDITS = select(OutboxMessage.id).where(
-    OutboxMessage.method == "chat.update", OutboxMessage.state == "pending",
-    OutboxMessage.payload["edits"].as_string() == bindparam("post_key"))
+    _EDIT_PENDING, OutboxMessage.payload["edits"].as_string() == bindparam("post_key"))
 # PostgreSQL: the mark and the look for edits waiting on the post in one statement (one round trip).
 _MARK_SENT_WITH_EDITS = _PENDING_EDITS.add_cte(_MARK_SENT.cte("marked"))
 
@@ -434,18 +434,13 @@ def mark_outbox_sent(*, session: Session | Connection, message_id: int, at: date
 def edits_pending(*, session: Session) -> bool:
     """Whether any edit (a pending chat.update) waits at all: most mornings none does, and a post
     sent then needs no look for edits of its own."""
-    return session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.method == "chat.update", OutboxMessage.state == "pending").limit(1)) is not None
+    return session.scalar(select(OutboxMessage.id).where(_EDIT_PENDING).limit(1)) is not None
 
 
 def pending_updates_of(*, session: Session, approval_request_ids: list[int]) -> list[int]:
     return list(
         session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.method == "chat.update",
-                OutboxMessage.state == "pending",
-                OutboxMessage.approval_request_id.in_(approval_request_ids),
-            )
+            select(OutboxMessage.id).where(_EDIT_PENDING, OutboxMessage.approval_request_id.in_(approval_request_ids))
         )
     )
 

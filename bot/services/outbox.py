@@ -428,7 +428,8 @@ def _record_sent(runtime: Runtime, marks: OwnTransactions, claimed: _Claimed, re
     at, ts = runtime.wall_now(), response.get("ts")
     post_key = claimed.key if claimed.method == "chat.postMessage" else None
     if claimed.approval_request_id is None:
-        post_key = post_key if claimed.edits_possible else None
+        if not claimed.edits_possible:
+            post_key = None
         return marks.run(lambda conn: queries.mark_outbox_sent(session=conn, message_id=claimed.id, at=at, ts=ts,
                                                                post_key=post_key))
     with runtime.db.write(background=True) as session:
