@@ -5,13 +5,16 @@ The rows are turned into columns once (``zip``); each column goes through its ow
 (UTC, JSON, booleans) the way SQLAlchemy would, a datetime or boolean column converting each
 distinct value once and mapping the rest through a dictionary, and Python-side defaults fill the
 columns not named, as an INSERT through SQLAlchemy would. Then ``COPY`` on PostgreSQL (psycopg 3),
-one ``executemany`` on the driver's cursor on SQLite.
+one ``executemany`` on the driver's cursor on SQLite. ``insert_stream`` takes rows from an iterator
+and makes them a chunk at a time, into one ``COPY`` on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,18 +44,58 @@ def insert_columns(*, session: Session, model: type[Base], columns: dict[str, li
         return
     table: Any = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect
+    with _statement(session, table, _names(table, columns)) as write:
+        write(_prepared(table, dialect, columns, count))
+
+
+def insert_stream(*, session: Session, model: type[Base], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                  chunk: int = 20_000) -> int:
+    """Rows from an iterator (values in the order of ``columns``), however many: made and inserted
+    ``chunk`` at a time. On PostgreSQL all of them go through one ``COPY``, so the server stores
+    the rows sent while this process makes the next ones (with a ``COPY`` a chunk, each chunk's
+    rows were made while the server waited, then stored while this process waited); on SQLite,
+    one ``executemany`` a chunk. Returns how many rows there were."""
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect
+    rows = iter(rows)
+    first = list(itertools.islice(rows, chunk))
+    if not first:
+        return 0
+    count = 0
+    with _statement(session, table, _names(table, columns)) as write:
+        batch = first
+        while batch:
+            write(_prepared(table, dialect, dict(zip(columns, map(list, zip(*batch, strict=True)), strict=True)),
+                            len(batch)))
+            count += len(batch)
+            batch = list(itertools.islice(rows, chunk))
+    return count
+
+
+def _defaulted(table: Any, named: Iterable[str]) -> list[Any]:
+    """The columns not named that have a Python-side default (an INSERT through SQLAlchemy fills them)."""
+    named = set(named)
+    return [column for column in table.c
+            if column.name not in named and column.default is not None and not column.primary_key]
+
+
+def _names(table: Any, columns: Iterable[str]) -> list[str]:
+    columns = list(columns)
+    return [*columns, *(column.name for column in _defaulted(table, columns))]
+
+
+def _prepared(table: Any, dialect: Any, columns: dict[str, list[Any]], count: int) -> Iterator[tuple[Any, ...]]:
+    """The rows to send, in the order of ``_names``: Python-side defaults filled, each column
+    through its own bind processing (UTC, JSON, booleans) the way SQLAlchemy would."""
     data = dict(columns)
-    for column in table.c:  # Python-side defaults of the columns not named
-        if column.name in data or column.default is None or column.primary_key:
-            continue
+    for column in _defaulted(table, columns):
         default: Any = column.default
         if default.is_scalar:
             data[column.name] = [default.arg] * count
         elif default.is_callable:
             data[column.name] = [default.arg(None) for _ in range(count)]
-    names = list(data)
     postgresql = dialect.name == "postgresql"
-    for name in names:
+    for name in data:
         kind = table.c[name].type
         process: Callable[[Any], Any] | None
         if postgresql:  # psycopg adapts the rest; timestamps are stored as naive UTC, as UTCDateTime does
@@ -62,18 +105,28 @@ def insert_columns(*, session: Session, model: type[Base], columns: dict[str, li
             process = kind.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             data[name] = _converted(data[name], process, distinct=isinstance(kind, UTCDateTime | Boolean))
+    return zip(*data.values(), strict=True)
+
+
+@contextmanager
+def _statement(session: Session, table: Any, names: list[str]) -> Iterator[Callable[[Iterator[tuple[Any, ...]]], None]]:
+    """A function that inserts rows of ``names`` into ``table``: into one ``COPY`` on PostgreSQL
+    (psycopg 3), ended when the block ends; one ``executemany`` a call on SQLite."""
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        rows = zip(*data.values(), strict=True)
-        if postgresql:
+        if session.get_bind().dialect.name == "postgresql":
             with cursor.copy(f'COPY "{table.name}" ({", ".join(names)}) FROM STDIN') as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
+                def send(rows: Iterator[tuple[Any, ...]]) -> None:
+                    write = copy.write_row
+                    for row in rows:
+                        write(row)
+
+                yield send
         else:
-            quote = dialect.identifier_preparer.quote
-            cursor.executemany(f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-                               f"VALUES ({', '.join('?' * len(names))})", rows)  # type: ignore[arg-type]  # any iterable
+            quote = session.get_bind().dialect.identifier_preparer.quote
+            statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+                         f"VALUES ({', '.join('?' * len(names))})")
+            yield lambda rows: cursor.executemany(statement, rows)  # type: ignore[arg-type]  # any iterable
     finally:
         cursor.close()
 

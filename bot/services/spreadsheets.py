@@ -3,9 +3,9 @@
 Import (``import_file``) reads ``.xlsx`` with calamine (python-calamine-plus: Rust, streaming row
 by row) and ``.csv`` with the ``csv`` module (UTF-8 with or without BOM, else GB18030, which is what
 "Save as CSV" in Chinese Excel writes), so that memory stays flat as the file grows. An .xlsx is
-read and its cells checked (``RowReader``) in a forked process on Linux (``_in_a_process``), which
-sends the checked rows back: parsing the file, as long as the rest of the import, runs on another
-core.
+read in a forked process on Linux (``_in_a_process``), which sends its rows back as they come:
+unzipping and parsing the file's XML, about as long as checking its cells, runs on another core
+while this process checks them (``RowReader``).
 
 1. **check**: every row is read and checked; customers are grouped (same customer number, or
    same normalised company) with just what deciding them needs; owners are matched; numbers and
@@ -188,10 +188,13 @@ def _reader_process_possible() -> bool:
 
 def _in_a_process(produce: Callable[..., Iterator[Any]], *args: Any) -> Generator[Any, None, None]:
     """The items of ``produce(*args)``, made in a forked process that sends them back pickled, a
-    batch at a time, through a pipe. The import reads and checks an .xlsx file's cells this way
-    (``_parsed_rows``): parsing the file (calamine) and its cells then runs on another core, and
-    unpickling a checked row costs this process a fraction of making it. The pipe is small
-    next to the file: the reader waits for the import, so memory stays flat."""
+    batch at a time, through a pipe. The import reads an .xlsx file's rows this way
+    (``_xlsx_rows``): calamine's unzipping and parsing then runs on another core while this
+    process checks the cells. The cells are checked here rather than in the reader because the two
+    halves are then about even (at 1,000,000 rows: reading and pickling the raw rows 12.7 s of
+    CPU, checking them 4.0 s, and checked rows pickle and unpickle at twice the cost of raw ones),
+    so neither process waits long for the other. The pipe is small next to the file: the reader
+    waits for the import, so memory stays flat."""
     import fcntl  # Linux, as fork is
 
     receive, send = os.pipe()
@@ -674,7 +677,7 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                progress: Progress | None = None) -> Plan:
     """Pass 1: read every row, group the customers, match owners, compare with the database."""
     in_a_process = path.suffix.lower() in (".xlsx", ".xlsm") and _reader_process_possible()
-    items = _in_a_process(_parsed_rows, path, team.zone) if in_a_process else _parsed_rows(path, team.zone)
+    items = _parsed_rows(_in_a_process(read_rows, path) if in_a_process else read_rows(path), path, team.zone)
     header = next(items)
     reader = RowReader(header, team.zone)  # here for its columns (where, keys): the rows come read
     problems: list[str] = []
@@ -787,10 +790,9 @@ def _repeated(identities: array) -> frozenset[int]:
     return frozenset(ordered[1:][ordered[1:] == ordered[:-1]].tolist())
 
 
-def _parsed_rows(path: Path, zone: Any) -> Iterator[Any]:
-    """The file's header, then (row number, Parsed, or None for a blank row) of each row under it;
-    ImportRefused when no header is found."""
-    rows = read_rows(path)
+def _parsed_rows(rows: Iterator[Row], path: Path, zone: Any) -> Iterator[Any]:
+    """The file's header, then (row number, Parsed, or None for a blank row) of each of its ``rows``
+    under it; ImportRefused when no header is found."""
     first = list(_take(rows, sheet.HEADER_SEARCH_ROWS))
     header = sheet.find_header(first)
     if header is None:
@@ -962,40 +964,44 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
     _move_sequences(session, plan, team)
     new_groups = [i for i in range(len(plan.groups)) if i not in plan.existing]
     numbers = _new_numbers(session, plan, new_groups, team, now)
-    ids: dict[int, int] = {}
-    # New customers, in bulk, a batch at a time (their values, contacts and history made per batch).
-    for start in range(0, len(new_groups), BATCH):
-        chunk = new_groups[start:start + BATCH]
-        rows = []
-        new_ids = queries.reserve_customer_ids(session=session, count=len(chunk))
-        for index, new_id in zip(chunk, new_ids, strict=True):
+    new_ids = queries.reserve_customer_ids(session=session, count=len(new_groups))
+    ids: dict[int, int] = dict(zip(new_groups, new_ids, strict=True))
+    made: list[tuple[str, str, str]] = []  # each new customer's number, status and owner, in order
+
+    # New customers, streamed (bulk.insert_stream): on PostgreSQL the server stores each chunk while
+    # the next is made. Then what hangs on them, the same way.
+    def new_customers() -> Iterator[tuple[Any, ...]]:
+        for index, new_id in zip(new_groups, new_ids, strict=True):
             group = plan.groups[index]
             values = _customer_values(group, plan, team=team, zone=zone, now=now)
             number = group.number or numbers[index]
-            rows.append({**values, "id": new_id, "number": number, "team_id": team_id, "name_key": group.name_key,
-                         "registration": "approved", "created_by": IMPORTER, "created_at": now, "updated_at": now,
-                         "search_text": search_text(number=number, company=values["company"],
-                                                    contacts=list(group.contacts)),
-                         "pinyin": pinyin_initials(values["company"])})
-        bulk.insert_dicts(session=session, model=Customer, rows=rows)
-        contacts: list[dict[str, Any]] = []
-        new_history: list[tuple[Any, ...]] = []
-        audit: list[dict[str, Any]] = []
-        for index, row, new_id in zip(chunk, rows, new_ids, strict=True):
-            ids[index] = new_id
-            group = plan.groups[index]
-            for position, (name, (title, phone, email)) in enumerate(group.contacts.items()):
-                contacts.append({"customer_id": new_id, "name": name, "title": title, "phone": phone,
-                                 "email": email, "is_primary": position == 0})
-            new_history += _history(group, new_id, row["status"], owner=row["owner_id"], now=now)
-            audit.append({"at": now, "actor_id": IMPORTER, "action": "customer.import", "entity_type": "customers",
-                          "entity_id": new_id, "before": None,
-                          "after": {"number": row["number"], "company": row["company"], "file": path.name}})
+            made.append((number, values["status"], values["owner_id"]))
             if result.dry_run:
-                result.changes.append(f"create {row['number']} {row['company']} ({row['status']}, owner "
-                                      f"{row['owner_id']})")
-        _insert_all(session, ((Contact, contacts), (AuditEntry, audit)))
-        bulk.insert_rows(session=session, model=StatusChange, columns=HISTORY_COLUMNS, rows=new_history)
+                result.changes.append(f"create {number} {values['company']} ({values['status']}, owner "
+                                      f"{values['owner_id']})")
+            yield (new_id, number, team_id, group.name_key, "approved", IMPORTER, now, now,
+                   search_text(number=number, company=values["company"], contacts=list(group.contacts)),
+                   pinyin_initials(values["company"]), *map(values.__getitem__, CUSTOMER_VALUES))
+
+    def new_contacts() -> Iterator[tuple[Any, ...]]:
+        for index, new_id in zip(new_groups, new_ids, strict=True):
+            for position, (name, (title, phone, email)) in enumerate(plan.groups[index].contacts.items()):
+                yield new_id, name, title, phone, email, position == 0
+
+    def new_history() -> Iterator[tuple[Any, ...]]:
+        for index, new_id, (_, status, owner) in zip(new_groups, new_ids, made, strict=True):
+            yield from _history(plan.groups[index], new_id, status, owner=owner, now=now)
+
+    def new_audit() -> Iterator[tuple[Any, ...]]:
+        for index, new_id, (number, _, _) in zip(new_groups, new_ids, made, strict=True):
+            yield (now, IMPORTER, "customer.import", "customers", new_id, None,
+                   {"number": number, "company": plan.groups[index].value("company"), "file": path.name})
+
+    bulk.insert_stream(session=session, model=Customer, columns=NEW_CUSTOMER_COLUMNS, rows=new_customers(), chunk=BATCH)
+    bulk.insert_stream(session=session, model=Contact, columns=CONTACT_COLUMNS, rows=new_contacts(), chunk=BATCH)
+    bulk.insert_stream(session=session, model=StatusChange, columns=HISTORY_COLUMNS, rows=new_history(),
+                       chunk=FOLLOWUP_BATCH)
+    bulk.insert_stream(session=session, model=AuditEntry, columns=AUDIT_COLUMNS, rows=new_audit(), chunk=BATCH)
     result.created = len(new_groups)
     # Customers already there: only what the file says and differs.
     stored = queries.customers_by_ids(session=session, customer_ids=[c.id for c in plan.existing.values()])
@@ -1026,6 +1032,16 @@ def _insert_all(session: Session, tables: tuple[tuple[Any, list[dict[str, Any]]]
     for model, rows in tables:
         for start in range(0, len(rows), BATCH):
             bulk.insert_dicts(session=session, model=model, rows=rows[start:start + BATCH])
+
+
+# What _customer_values gives, and the columns of a new customer (bulk.insert_stream).
+CUSTOMER_VALUES = ("company", "industry", "company_size", "main_business", "region", "need", "pain_points", "source",
+                   "intent", "tags", "grade", "annual_purchase", "acquired_at", "status", "owner_id", "last_contact_at",
+                   "last_stage", "next_step", "next_step_at", "notes", "next_due_at", "due_reason")
+NEW_CUSTOMER_COLUMNS = ("id", "number", "team_id", "name_key", "registration", "created_by", "created_at", "updated_at",
+                        "search_text", "pinyin", *CUSTOMER_VALUES)
+CONTACT_COLUMNS = ("customer_id", "name", "title", "phone", "email", "is_primary")
+AUDIT_COLUMNS = ("at", "actor_id", "action", "entity_type", "entity_id", "before", "after")
 
 
 def _move_sequences(session: Session, plan: Plan, team: TeamConfig) -> None:
@@ -1208,7 +1224,8 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
 
 def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path, *, ids: dict[int, int],
                      team: TeamConfig, result: ImportResult, progress: Progress | None) -> None:
-    """Pass 2: the follow-up rows kept by pass 1, inserted in batches, leaving out the ones already there."""
+    """Pass 2: the follow-up rows kept by pass 1, streamed into the table (bulk.insert_stream), leaving out
+    the ones already there."""
     zone = team.zone
     existing_ids = [ids[i] for i in plan.existing]
     stored: set[int] = {followup_identity(customer_id, occurred, method, notes) for customer_id, occurred, method, notes
@@ -1216,67 +1233,64 @@ def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path,
     repeated, first_of_repeated = plan.repeated, set()
     derived_status = {index: _statuses_by_row(group) for index, group in enumerate(plan.groups)
                       if group.has_row_without_status}
-    batch: list[tuple[Any, ...]] = []
-    count = 0
     next_steps: dict[tuple[Any, ...], datetime | None] = {}
     authors: dict[tuple[int, str | None], str] = {}
     years: dict[datetime, int] = {}
     no_status: dict[int, str] = {}
     owners, default_owner, groups = plan.owners, plan.default_owner, plan.groups
-    for (index, number, occurred, in_file, method, stage, content, feedback, next_step, next_cell, status,
-         satisfaction, remarks, owner_written) in plan.spill:
-        count += 1
-        if progress and count % 1000 == 0:
-            progress(1000)
-        customer_id = ids[index]
-        method = method or "other"
-        if in_file in repeated:  # twice in the file: the first is kept
-            if in_file in first_of_repeated:
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        count = 0
+        for (index, number, occurred, in_file, method, stage, content, feedback, next_step, next_cell, status,
+             satisfaction, remarks, owner_written) in plan.spill:
+            count += 1
+            if progress and count % 1000 == 0:
+                progress(1000)
+            customer_id = ids[index]
+            method = method or "other"
+            if in_file in repeated:  # twice in the file: the first is kept
+                if in_file in first_of_repeated:
+                    result.skipped += 1
+                    continue
+                first_of_repeated.add(in_file)
+            # followup_identity, inline: a file's content is text_of's already (no "\r", stripped).
+            if stored and hash((customer_id, _minute(occurred) if occurred.second or occurred.microsecond else occurred,
+                                method, content or "")) in stored:
                 result.skipped += 1
                 continue
-            first_of_repeated.add(in_file)
-        # followup_identity, inline: a file's content is text_of's already (no "\r", stripped).
-        if stored and hash((customer_id, _minute(occurred) if occurred.second or occurred.microsecond else occurred,
-                            method, content or "")) in stored:
-            result.skipped += 1
-            continue
-        author = authors.get((index, owner_written))
-        if author is None:
-            group = groups[index]
-            author = (owners.get(owner_written or "") or owners.get(group.value("owner") or "")
-                      or default_owner or "")
-            if len(authors) >= 100_000:
-                authors.clear()
-            authors[(index, owner_written)] = author
-        if next_step is None and next_cell is None:
-            next_at = None
-        else:
-            local_year = years.get(occurred)
-            if local_year is None:
-                if len(years) >= 100_000:
-                    years.clear()
-                local_year = years[occurred] = occurred.astimezone(zone).year
-            step_key = (next_cell, next_step if next_cell is None else None, local_year)
-            next_at = next_steps.get(step_key, _MISSING)
-            if next_at is _MISSING:
-                next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=local_year)
-                next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
-                           .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
-                if len(next_steps) >= 100_000:
-                    next_steps.clear()
-                next_steps[step_key] = next_at
-        batch.append((customer_id, author or IMPORTER, occurred, occurred, method, stage, content, feedback, next_step,
-                      next_at, (author or None) if next_step else None,
-                      status or derived_status.get(index, no_status).get(number), satisfaction, remarks, False))
-        if len(batch) >= FOLLOWUP_BATCH:
-            bulk.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
-            result.followups += len(batch)
-            batch = []
-    if batch:
-        bulk.insert_rows(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS, rows=batch)
-        result.followups += len(batch)
-    if progress:
-        progress(count % 1000)
+            author = authors.get((index, owner_written))
+            if author is None:
+                group = groups[index]
+                author = (owners.get(owner_written or "") or owners.get(group.value("owner") or "")
+                          or default_owner or "")
+                if len(authors) >= 100_000:
+                    authors.clear()
+                authors[(index, owner_written)] = author
+            if next_step is None and next_cell is None:
+                next_at = None
+            else:
+                local_year = years.get(occurred)
+                if local_year is None:
+                    if len(years) >= 100_000:
+                        years.clear()
+                    local_year = years[occurred] = occurred.astimezone(zone).year
+                step_key = (next_cell, next_step if next_cell is None else None, local_year)
+                next_at = next_steps.get(step_key, _MISSING)
+                if next_at is _MISSING:
+                    next_day = next_cell.day if next_cell else sheet.leading_date(next_step, year=local_year)
+                    next_at = (datetime.combine(next_day, next_cell.at if next_cell and next_cell.at else NEXT_STEP_TIME)
+                               .replace(tzinfo=zone).astimezone(UTC) if next_day else None)
+                    if len(next_steps) >= 100_000:
+                        next_steps.clear()
+                    next_steps[step_key] = next_at
+            yield (customer_id, author or IMPORTER, occurred, occurred, method, stage, content, feedback, next_step,
+                   next_at, (author or None) if next_step else None,
+                   status or derived_status.get(index, no_status).get(number), satisfaction, remarks, False)
+        if progress:
+            progress(count % 1000)
+
+    result.followups += bulk.insert_stream(session=session, model=FollowUp, columns=FOLLOWUP_COLUMNS,
+                                           rows=rows(), chunk=FOLLOWUP_BATCH)
 
 
 FOLLOWUP_COLUMNS = ("customer_id", "author_id", "occurred_at", "logged_at", "method", "stage", "notes", "feedback",
