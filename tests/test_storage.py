@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -52,3 +54,27 @@ def test_own_transactions_commit_each_statement_and_survive_a_dropped_connection
     with db.read() as session:
         assert dict(session.execute(text("SELECT key, value FROM app_state WHERE key LIKE 'own-tx:%'")).all()) == {
             "own-tx:1": "c", "own-tx:2": "b"}
+
+
+def test_rows_streamed_in_bulk_are_stored_as_the_orm_would_store_them(bot) -> None:
+    """bulk.insert_stream: rows from an iterator across several chunks (one COPY on PostgreSQL),
+    aware times stored as UTC, JSON as JSON; an empty iterator inserts nothing."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from storage import bulk
+    from storage.models import AuditEntry
+
+    shanghai = timezone(timedelta(hours=8))
+    made = [(datetime(2024, 3, 1, 9, n, tzinfo=shanghai), "import", "customer.import", "customers", n, None,
+             {"number": f"CL{n}", "company": f"<客户 {n}> & Co"}) for n in range(5)]
+    columns = ("at", "actor_id", "action", "entity_type", "entity_id", "before", "after")
+    with bot.db.write() as session:
+        assert bulk.insert_stream(session=session, model=AuditEntry, columns=columns, rows=iter(made), chunk=2) == 5
+        assert bulk.insert_stream(session=session, model=AuditEntry, columns=columns, rows=iter([]), chunk=2) == 0
+    with bot.db.read() as session:
+        stored = session.scalars(select(AuditEntry).where(AuditEntry.action == "customer.import")
+                                 .order_by(AuditEntry.entity_id)).all()
+        assert [(entry.at, entry.entity_id, entry.before, entry.after) for entry in stored] == [
+            (at.astimezone(UTC), n, None, after) for at, _, _, _, n, _, after in made]
