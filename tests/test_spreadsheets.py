@@ -207,6 +207,85 @@ def test_an_english_register_in_any_column_order(bot: Bot, tmp_path: Path) -> No
     assert customer.next_due_at is not None  # the cadence engine ran
 
 
+# Seed 004's customer information table (客户信息管理表格): its 13 fields and its example row.
+SEED_004_HEADER = ["客户ID", "客户名称", "联系人", "公司名称", "行业分类", "联系方式", "最后联系日期", "互动历史",
+                   "客户状态", "需求描述", "跟进计划", "负责人", "备注"]
+SEED_004_ROW = ["CUST001", "ABC科技有限公司", "*经理", "ABC科技有限公司", "制造业", "电话:*", "2023-10-15",
+                "2023-10-10:会议讨论需求;2023-10-15:发送报价单", "高价值客户", "需定制化解决方案",
+                "2023-11-01:安排产品演示", "*销售代表", "客户预算紧张,需灵活方案"]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_the_seed_customer_table_comes_in_with_its_interaction_history(bot: Bot, tmp_path: Path,
+                                                                       suffix: str) -> None:
+    """Seed 004's table: 互动历史 entries become follow-ups on their dates (method from their words),
+    高价值客户 and 活跃客户 are customers being looked after (维护中); a second import changes nothing."""
+    active = ["CUST002", "DEF物流有限公司", "*总", "DEF物流有限公司", "物流", "电话:*", "2024-03-02",
+              "2024年2月20日 电话沟通续约；3月2日：上门拜访，客户满意", "活跃客户", "续约", "", "*销售代表", ""]
+    rows = [SEED_004_HEADER, SEED_004_ROW, active]
+    path = write_xlsx(tmp_path / "客户信息.xlsx", rows) if suffix == "xlsx" else write_csv(tmp_path / "客户信息.csv", rows)
+    result = import_file(bot.runtime, path, team=east(bot), owner="U0REP1")
+    assert (result.layout, result.created, result.followups, result.skipped) == ("register", 2, 4, 0)
+    assert "互动历史" not in result.ignored_columns
+    zone = east(bot).zone
+    with bot.db.read() as session:
+        customers = session.scalars(select(Customer).order_by(Customer.number)).all()
+        followups = {c.number: queries.followups_of(session=session, customer_ids=[c.id]) for c in customers}
+        history = queries.status_history(session=session, customer_id=customers[0].id)
+    assert [(c.number, c.company, c.status, c.owner_id) for c in customers] == [
+        ("CUST001", "ABC科技有限公司", "maintaining", "U0REP1"), ("CUST002", "DEF物流有限公司", "maintaining", "U0REP1")]
+    assert customers[0].last_contact_at == datetime(2023, 10, 15, 4, 0, tzinfo=UTC)
+    assert customers[1].last_contact_at == datetime(2024, 3, 2, 4, 0, tzinfo=UTC)
+    assert customers[0].notes == "客户预算紧张,需灵活方案" and customers[0].need == "需定制化解决方案"
+    assert [(f.occurred_at.astimezone(zone).date().isoformat(), f.method, f.notes, f.status_after, f.author_id)
+            for f in followups["CUST001"]] == [("2023-10-10", "meeting", "会议讨论需求", None, "U0REP1"),
+                                               ("2023-10-15", "other", "发送报价单", None, "U0REP1")]
+    assert [(f.occurred_at.astimezone(zone).date().isoformat(), f.method, f.notes) for f in followups["CUST002"]] == [
+        ("2024-02-20", "phone", "电话沟通续约"), ("2024-03-02", "visit", "上门拜访，客户满意")]
+    assert [(h.from_status, h.to_status) for h in history] == [(None, "maintaining")]
+    before, stored = counts(bot), snapshot(bot)
+    again = import_file(bot.runtime, path, team=east(bot), owner="U0REP1")
+    assert (again.created, again.updated, again.unchanged, again.followups, again.skipped) == (0, 0, 2, 0, 4)
+    assert counts(bot) == before and snapshot(bot) == stored
+
+
+def test_the_seed_customer_table_makes_the_round_trip(bot: Bot, tmp_path: Path) -> None:
+    """Its interaction history, exported as follow-up rows, imports back into an empty database
+    as the same file: the same customer, the same follow-ups, no status made up for them."""
+    import_file(bot.runtime, write_xlsx(tmp_path / "客户信息.xlsx", [SEED_004_HEADER, SEED_004_ROW]), team=east(bot),
+                owner="U0REP1")
+    first = tmp_path / "first.csv"
+    spreadsheets.export_file(bot.runtime, first, fmt="csv", lang="zh-CN", team=east(bot))
+    wipe(bot.db)
+    from bot.services.directory import sync_directory
+
+    sync_directory(bot.runtime)
+    result = import_file(bot.runtime, first, team=east(bot))
+    assert (result.layout, result.created, result.followups) == ("followups", 1, 2)
+    second = tmp_path / "second.csv"
+    spreadsheets.export_file(bot.runtime, second, fmt="csv", lang="zh-CN", team=east(bot))
+    assert second.read_text(encoding="utf-8-sig") == first.read_text(encoding="utf-8-sig")
+    with bot.db.read() as session:
+        customer = session.scalars(select(Customer)).one()
+        statuses = session.scalars(select(FollowUp.status_after).order_by(FollowUp.occurred_at)).all()
+    assert (customer.number, customer.status) == ("CUST001", "maintaining") and statuses == [None, None]
+
+
+def test_an_interaction_history_without_dates_is_refused_saying_how_to_write_it(bot: Bot, tmp_path: Path) -> None:
+    rows = [SEED_004_HEADER, SEED_004_ROW,
+            ["CUST002", "DEF物流有限公司", "*总", "", "物流", "", "", "客户很忙，下月再联系", "潜在客户", "", "", "U0REP1", ""],
+            ["CUST003", "GHI零售有限公司", "*总", "", "零售", "", "", "2024-02-30：电话", "潜在客户", "", "", "U0REP1", ""],
+            ["CUST004", "JKL能源有限公司", "*总", "", "能源", "", "", "5月3日：电话", "潜在客户", "", "", "U0REP1", ""]]
+    with pytest.raises(ImportRefused) as refused:
+        import_file(bot.runtime, write_xlsx(tmp_path / "客户信息.xlsx", rows), team=east(bot), owner="U0REP1")
+    assert refused.value.problems == [
+        'row 3, column H (互动历史): "客户很忙，下月再联系" has no date: write each contact as '
+        '"2023-10-10: what happened", separated by ";"',
+        'row 4, column H (互动历史): "2024-02-30：电话" is not a real date, or has no year: write it as 2023-10-10',
+        'row 5, column H (互动历史): "5月3日：电话" is not a real date, or has no year: write it as 2023-10-10']
+    assert counts(bot)["customers"] == 0 and counts(bot)["followups"] == 0
+
+
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8", "utf-8-sig"])
 def test_csv_in_gb18030_gbk_or_utf8_is_detected(bot: Bot, tmp_path: Path, encoding: str) -> None:
     path = write_csv(tmp_path / "客户.csv", [["客户名称", "所属行业", "联系人", "客户状态", "负责人", "信息获取时间"],
@@ -226,7 +305,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(bot: Bot, tmp_path: Path
         ["CL2026001", "好公司", "制造业", "王伟", "2026-01-05", "潜在客户", "U0REP1"],
         [None, None, "制造业", "李强", "2026-01-05", "潜在客户", "U0REP1"],
         [None, "坏日期公司", "制造业", "张伟", "2024-02-30", "潜在客户", "U0REP1"],
-        [None, "坏状态公司", "制造业", "刘洋", "2026-01-05", "高价值客户", "U0REP1"],
+        [None, "坏状态公司", "制造业", "刘洋", "2026-01-05", "冬眠客户", "U0REP1"],
         [None, "陌生人公司", "制造业", "陈静", "2026-01-05", "潜在客户", "张三"],
     ])
     with pytest.raises(ImportRefused) as refused:
@@ -234,7 +313,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(bot: Bot, tmp_path: Path
     assert refused.value.problems == [
         "row 3, column B (客户名称): the company is missing",
         'row 4, column E (信息获取时间): "2024-02-30" is not a real date',
-        'row 5, column F (客户状态): "高价值客户" is not a status (use one of 潜在客户, 意向客户, 需求确认, 谈判中, '
+        'row 5, column F (客户状态): "冬眠客户" is not a status (use one of 潜在客户, 意向客户, 需求确认, 谈判中, '
         "意向确认, 成交, 维护中, 流失)",
         'row 6, column G (负责人): "张三" is not a member of team East China; give --owner USER_ID to assign these rows',
     ]

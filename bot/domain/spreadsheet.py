@@ -65,6 +65,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("owner", "Owner", "负责人", ("销售负责人", "跟进人", "Sales rep", "Rep", "Owner rep")),
     Column("last_contact", "Last contact", "最后联系日期", ("最近联系日期", "Last contact date", "Last contacted")),
     Column("customer_notes", "Customer notes", "客户备注", ()),
+    # Seed 004's 互动历史 ("2023-10-10:会议讨论需求;2023-10-15:发送报价单"): read as follow-ups
+    # (parse_history), so an export writes them as rows of their own, not this column.
+    Column("history", "Interaction history", "互动历史", ("历史互动", "互动记录", "沟通记录", "Interactions",
+                                                         "Contact history")),
     Column("stage", "Stage", "跟进阶段", ("阶段", "Follow-up stage"), followup=True),
     Column("date", "Date", "跟进日期", ("跟进时间", "联系日期", "Follow-up date", "Date of contact"), followup=True),
     Column("method", "Method", "跟进方式", ("联系方式类型", "Follow-up method", "Channel"), followup=True),
@@ -267,6 +271,13 @@ def _cell_date(text: str, y: int, m: int, d: int, hh: str | None, mm: str | None
 def leading_date(text: str | None, *, year: int) -> date | None:
     """The date a next-step text starts with ("3月3日发送产品手册…", "2023-11-01：安排产品演示"),
     the year taken from ``year`` when the text has none; None when it starts with no date."""
+    found = _leading(text, year=year)
+    return found[0] if found else None
+
+
+def _leading(text: str | None, *, year: int | None) -> tuple[date, int, bool] | None:
+    """(the date ``text`` starts with, where it ends in the NFKC form of ``text``, whether the text
+    wrote the year); None when it starts with no date, or with a month and day and no ``year``."""
     if not text:
         return None
     match = _LEADING_MONTH_DAY.match(unicodedata.normalize("NFKC", text))
@@ -274,12 +285,66 @@ def leading_date(text: str | None, *, year: int) -> date | None:
         return None
     try:
         if match.group(4):
-            return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
+            return date(int(match.group(4)), int(match.group(5)), int(match.group(6))), match.end(), True
         prefix = match.group(1)
         explicit = int(re.sub(r"\D", "", prefix)) if prefix else year
-        return date(explicit, int(match.group(2)), int(match.group(3)))
+        if explicit is None:
+            return None
+        return date(explicit, int(match.group(2)), int(match.group(3))), match.end(), bool(prefix)
     except ValueError:
         return None
+
+
+_HISTORY_ENTRIES = re.compile(r"[;；\n]+")
+_AFTER_DATE = re.compile(r"^[\s:：,，、.。\-—–]+")
+
+
+def parse_history(value: Any, *, year: int | None) -> list[tuple[date, str | None]]:
+    """An interaction history cell (seed 004's 互动历史) as (day, what happened) in the cell's order:
+    entries separated by ";", "；" or line breaks, each starting with its date
+    ("2023-10-10:会议讨论需求;2023-10-15:发送报价单"). "10月15日" takes the year of the entry before
+    it, else ``year``. A piece that starts with no date continues the entry before it; a cell that
+    starts with one, or a date that does not exist, is a BadValue."""
+    text = text_of(value)
+    if text is None:
+        return []
+    entries: list[tuple[date, str | None]] = []
+    for piece in _HISTORY_ENTRIES.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = _leading(piece, year=entries[-1][0].year if entries else year)
+        if found is None:
+            if _LEADING_MONTH_DAY.match(unicodedata.normalize("NFKC", piece)):
+                raise BadValue(f'"{piece}" is not a real date, or has no year: write it as 2023-10-10')
+            if not entries:
+                raise BadValue(f'"{piece}" has no date: write each contact as "2023-10-10: what happened", '
+                               'separated by ";"')
+            day, said = entries[-1]
+            entries[-1] = (day, f"{said}；{piece}" if said else piece)
+            continue
+        day, end, _ = found
+        normal = unicodedata.normalize("NFKC", piece)
+        rest = _AFTER_DATE.sub("", (piece if len(normal) == len(piece) else normal)[end:]).strip()
+        entries.append((day, rest or None))
+    return entries
+
+
+def method_in_text(text: str | None) -> str:
+    """The follow-up method a free text names first ("会议讨论需求" = online meeting, "电话沟通" =
+    phone), "other" when it names none: an interaction history entry has no method column."""
+    if not text:
+        return "other"
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    found = [(folded.find(word), method) for word, method in _METHOD_HINTS if word in folded]
+    return min(found)[1] if found else "other"
+
+
+_METHOD_HINTS = (("电话", "phone"), ("致电", "phone"), ("来电", "phone"), ("call", "phone"), ("phone", "phone"),
+                 ("面谈", "visit"), ("拜访", "visit"), ("上门", "visit"), ("visit", "visit"),
+                 ("邮件", "email"), ("email", "email"), ("e-mail", "email"),
+                 ("会议", "meeting"), ("视频", "meeting"), ("meeting", "meeting"),
+                 ("微信", "im"), ("wechat", "im"))
 
 
 # Amounts ------------------------------------------------------------------------------------------
@@ -328,7 +393,10 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {  # key: (English, 中文) as export
 STATUS = _words({key: (*names, *extra) for (key, names), extra in zip(STATUS_WORDS.items(), (
     ("潜在", "prospect", "new"), ("意向", "有意向"), ("需求已确认", "needs confirmation"), ("谈判", "商务谈判中"),
     ("意向已确认",), ("已成交", "成交客户", "签约", "已签约", "closed won", "deal"),
-    ("维护", "售后维护", "after-sales", "maintenance"), ("已流失", "流失客户", "lost", "closed lost")), strict=True)})
+    # Seed 004 classes customers as 潜在客户 / 活跃客户 / 高价值客户: the last two buy and are looked
+    # after, which is our maintaining (how valuable a customer is, is its grade, 客户等级).
+    ("维护", "售后维护", "after-sales", "maintenance", "活跃客户", "活跃", "高价值客户", "active", "active customer",
+     "high value", "high-value customer"), ("已流失", "流失客户", "lost", "closed lost")), strict=True)})
 METHOD_WORDS: dict[str, tuple[str, str]] = {
     "phone": ("Phone", "电话"), "visit": ("Visit", "面谈"), "email": ("Email", "邮件"),
     "meeting": ("Online meeting", "线上会议"), "im": ("WeChat", "微信"), "other": ("Other", "其他"),

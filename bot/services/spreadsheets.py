@@ -287,6 +287,8 @@ class Parsed:
     occurred: datetime | None = None  # aware UTC
     has_followup: bool = False
     minute: int = 0  # occurred as whole minutes since the epoch (to order the rows)
+    # The row's interaction history cell (互动历史), each entry a follow-up: (aware UTC, method, content).
+    history: list[tuple[datetime, str, str | None]] | None = None
 
 
 TEXT_KEYS = ("number", "company", "industry", "company_size", "main_business", "region", "contact_name",
@@ -325,6 +327,7 @@ class RowReader:
             (key, fields[key], parse, {}) for key, parse in WORD_PARSERS if key in fields]
         self._dates = [(key, fields[key]) for key in DATE_KEYS if key in fields]
         self._date_index = fields.get("date")
+        self._history_index = fields.get("history")
         self._followups = header.layout == "followups"
         self._date_memos: dict[tuple[str, int | None], dict[Any, Any]] = {}
         # Per year of the rows before ("3月3日" takes it), the date cells read (RowReader._occurrence).
@@ -446,6 +449,9 @@ class RowReader:
                 problems.append(f"{self.where(row, key)}: {found}")
             else:
                 values[key] = found
+        history = None
+        if self._history_index is not None and cells[self._history_index] not in (None, ""):
+            history = self._history(row, cells[self._history_index], values, occurred, problems)
         if (not values.get("company") and not values.get("number") and not any(v for v in values.values())
                 and not problems and all(text_of(c) is None for c in cells)):
             return None  # a blank row
@@ -461,7 +467,21 @@ class RowReader:
         if occurred is not None:
             parsed.occurred = instant
             parsed.minute = minute
+        parsed.history = history
         return parsed
+
+    def _history(self, row: int, raw: Any, values: dict[str, Any], occurred: Any,
+                 problems: list[str]) -> list[tuple[datetime, str, str | None]] | None:
+        """The entries of an interaction history cell as follow-ups; "10月15日" without a year
+        takes the year of the row's last contact, else of its date, else of the rows above."""
+        known = values.get("last_contact") or occurred
+        try:
+            entries = sheet.parse_history(raw, year=known.day.year if known else self.year)
+        except sheet.BadValue as bad:
+            problems.append(f"{self.where(row, 'history')}: {bad}")
+            return None
+        return [(self.instant(datetime.combine(day, DEFAULT_TIME)), sheet.method_in_text(said), said)
+                for day, said in entries]
 
     def instant(self, local: datetime) -> datetime:
         return local.replace(tzinfo=self.zone).astimezone(UTC)
@@ -762,9 +782,19 @@ def check_file(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | N
                 identity = hash((index, _minute(occurred), values["method"] or "other", values["content"] or ""))
                 identities.append(identity)
                 spilled.append((index, number, occurred, identity, *spilled_values(values)))
-                if len(spilled) >= Spill.BATCH:
-                    spill.extend(spilled)
-                    spilled = []
+        for at, method, said in parsed.history or ():  # the row's 互动历史, a follow-up an entry
+            if group.first_at is None or at < group.first_at:
+                group.first_at = at
+            if group.last_at is None or at > group.last_at:
+                group.last_at = at
+            if not problems:
+                identity = hash((index, _minute(at), method, said or ""))
+                identities.append(identity)
+                spilled.append((index, number, at, identity, method, None, said, None, None, None, None, None, None,
+                                owner_written))
+        if len(spilled) >= Spill.BATCH:
+            spill.extend(spilled)
+            spilled = []
     spill.extend(spilled)
     if progress:
         progress(count % 1000)
@@ -1021,7 +1051,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
         else:
             result.unchanged += 1
     _insert_all(session, ((StatusChange, history), (AuditEntry, audit)))
-    if plan.header.layout == "followups":
+    if plan.header.layout == "followups" or plan.spill.count:
         _write_followups(session, runtime, plan, path, ids=ids, team=team, result=result, progress=progress)
     else:
         result.skipped = 0
@@ -1299,12 +1329,14 @@ FOLLOWUP_BATCH = 20_000
 
 
 def _statuses_by_row(group: Group) -> dict[int, str]:
-    """Where the stages took a customer on each row whose 当前状态 is empty."""
+    """Where the stages took a customer on each row whose 当前状态 is empty; a row with neither a
+    status nor a stage (an interaction history entry exported as a row) says nothing of it."""
     found: dict[int, str] = {}
     current = "lead"
     for order, explicit, stage in group.timeline:
         current = explicit or status_after(current, stage) or current
-        found[_order_row(order)] = current
+        if explicit or stage:
+            found[_order_row(order)] = current
     return found
 
 

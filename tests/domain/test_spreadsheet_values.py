@@ -24,7 +24,7 @@ SEED_HEADER = ["客户编号", "客户名称", "所属行业", "客户规模", "
     ("跟进计划", "next_step"), ("下一步计划(时间、动作、负责人)", "next_step"), ("跟进内容（含需求、方案、反馈等）", "content"),
     ("客户反馈(需求变化、疑虑、满意度等)", "feedback"), ("跟进日期", "date"), ("跟进方式", "method"),
     ("跟进阶段", "stage"), ("备注", "notes"), ("客戶編號", "number"), ("跟進內容", "content"), ("Next step", "next_step"),
-    ("Status after", "status"), ("ｃｏｍｐａｎｙ", "company"), ("互动历史", None), ("", None),
+    ("Status after", "status"), ("ｃｏｍｐａｎｙ", "company"), ("互动历史", "history"), ("备忘", None), ("", None),
 ])
 def test_headers_in_chinese_english_and_traditional(header: str, key: str | None) -> None:
     assert s.column_of(header) == key
@@ -46,7 +46,7 @@ def test_the_header_row_is_found_below_a_title_and_blank_rows() -> None:
 def test_a_register_is_told_apart_and_a_repeated_field_keeps_its_first_column() -> None:
     header = s.find_header([(1, ("客户ID", "客户名称", "联系人", "公司名称", "行业分类", "互动历史", "客户状态"))])
     assert header is not None and header.layout == "register"
-    assert header.fields["company"] == 1 and header.ignored == ("公司名称", "互动历史")
+    assert header.fields["company"] == 1 and header.fields["history"] == 5 and header.ignored == ("公司名称",)
 
 
 def test_no_header_without_company_or_number() -> None:
@@ -95,6 +95,40 @@ def test_the_date_a_next_step_starts_with(text: str | None, year: int, expected:
     assert s.leading_date(text, year=year) == expected
 
 
+@pytest.mark.parametrize(("value", "year", "expected"), [
+    ("2023-10-10:会议讨论需求;2023-10-15:发送报价单", None,  # seed 004's example
+     [(date(2023, 10, 10), "会议讨论需求"), (date(2023, 10, 15), "发送报价单")]),
+    ("2023年10月10日：电话沟通；10月15日 发送报价单\n10月20日", None,
+     [(date(2023, 10, 10), "电话沟通"), (date(2023, 10, 15), "发送报价单"), (date(2023, 10, 20), None)]),
+    ("3月1日 面谈; 客户反馈预算紧张；3月5日-邮件", 2024,  # a piece without a date continues the entry before
+     [(date(2024, 3, 1), "面谈；客户反馈预算紧张"), (date(2024, 3, 5), "邮件")]),
+    ("２０２３／１０／１０：面谈", None, [(date(2023, 10, 10), "面谈")]),
+    ("", None, []), (None, 2024, []),
+])
+def test_an_interaction_history_cell_as_dated_entries(value: object, year: int | None,
+                                                      expected: list[tuple[date, str | None]]) -> None:
+    assert s.parse_history(value, year=year) == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("客户很忙", '"客户很忙" has no date: write each contact as "2023-10-10: what happened", separated by ";"'),
+    ("10月10日 电话", '"10月10日 电话" is not a real date, or has no year: write it as 2023-10-10'),
+    ("2023-10-10 电话；2023-02-30 面谈", '"2023-02-30 面谈" is not a real date, or has no year: write it as 2023-10-10'),
+])
+def test_an_interaction_history_without_readable_dates_is_refused(value: str, message: str) -> None:
+    with pytest.raises(s.BadValue) as refused:
+        s.parse_history(value, year=None)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(("text", "method"), [
+    ("会议讨论需求", "meeting"), ("发送报价单", "other"), ("先打电话，再发邮件", "phone"), ("上门拜访", "visit"),
+    ("微信沟通", "im"), ("Sent the quote by e-mail", "email"), (None, "other"),
+])
+def test_the_method_an_interaction_history_entry_names(text: str | None, method: str) -> None:
+    assert s.method_in_text(text) == method
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("22万", Decimal("220000.00")), ("220,000", Decimal("220000.00")), ("250k", Decimal("250000.00")),
     ("250K", Decimal("250000.00")), ("¥1.5万元", Decimal("15000.00")), ("1亿", Decimal("100000000.00")),
@@ -117,6 +151,7 @@ def test_unreadable_amounts(value: str) -> None:
     (s.parse_status, "维护中", "maintaining"), (s.parse_status, "流失", "churned"),
     (s.parse_status, "Needs confirmed", "needs_confirmed"), (s.parse_status, "WON", "won"),
     (s.parse_status, "intent_confirmed", "intent_confirmed"), (s.parse_status, None, None),
+    (s.parse_status, "高价值客户", "maintaining"), (s.parse_status, "活跃客户", "maintaining"),  # seed 004's classes
     (s.parse_method, "电话", "phone"), (s.parse_method, "面谈", "visit"), (s.parse_method, "拜访", "visit"),
     (s.parse_method, "邮件", "email"), (s.parse_method, "线上会议", "meeting"), (s.parse_method, "微信", "im"),
     (s.parse_method, "邮件+面谈", "email"), (s.parse_method, "Face to face", "visit"),
@@ -136,8 +171,8 @@ def test_words_in_chinese_or_english(parse: object, value: object, expected: obj
 
 
 @pytest.mark.parametrize(("parse", "value", "message"), [
-    (s.parse_status, "高价值客户", '"高价值客户" is not a status (use one of 潜在客户, 意向客户, 需求确认, 谈判中, '
-                                 '意向确认, 成交, 维护中, 流失)'),
+    (s.parse_status, "冬眠客户", '"冬眠客户" is not a status (use one of 潜在客户, 意向客户, 需求确认, 谈判中, '
+                                '意向确认, 成交, 维护中, 流失)'),
     (s.parse_method, "飞鸽传书", '"飞鸽传书" is not a follow-up method (use one of 电话, 面谈, 邮件, 线上会议, 微信, 其他)'),
     (s.parse_grade, "E", '"E" is not a grade (use A, B, C or D)'),
     (s.parse_satisfaction, "9", '"9" is not a satisfaction score (1 to 5)'),
