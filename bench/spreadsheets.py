@@ -27,10 +27,13 @@ runs are projected linearly); peak memory under 500 MB. Every verdict line says 
 against which floor; an .xlsx import is judged against both floors (the plain insert, which is the
 issue's target, and the xlsx floor, which is what reading .xlsx allows). ``--repeat N`` runs each
 timed step N times and keeps the fastest of each (floors and imports alike), for a shared machine.
-Each step also reports its process's CPU seconds (on SQLite the database works inside the process,
-so the CPU ratio is the wall-clock ratio without the other processes of a shared machine; on
-PostgreSQL the server's work is not in it), and an .xlsx import the CPU seconds of its reader
-process (which parses the file and checks the cells on another core): printed, not judged.
+Peak memory is the larger of a step process's own peak resident memory and the peak of what it
+and its children hold together (proportional set sizes, sampled), so an .xlsx import's reader
+process counts. Each step also reports its process's CPU seconds (on SQLite the database works
+inside the process, so the CPU ratio is the wall-clock ratio without the other processes of a
+shared machine; on PostgreSQL the server's work is not in it), and an .xlsx import the CPU
+seconds and peak resident memory of its reader process (which unzips and parses the file on
+another core): printed, not judged.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -149,6 +153,7 @@ def child_import(database_url: str, path: str) -> dict[str, Any]:
     reader = resource.getrusage(resource.RUSAGE_CHILDREN)  # the .xlsx reader process, once it has ended
     runtime.db.dispose()
     return {"seconds": seconds, "cpu": cpu, "reader_cpu": reader.ru_utime + reader.ru_stime,
+            "reader_peak_mb": reader.ru_maxrss / 1024,
             "created": result.created, "followups": result.followups, "summary": result.summary()}
 
 
@@ -281,17 +286,64 @@ def best_of(repeat: int, step: str, *args: Any, database: bool = True,
 
 
 def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
-    """Run a step in a process of its own; its result and its peak resident memory in MB."""
+    """Run a step in a process of its own; its result and its peak memory in MB: the larger of its
+    own peak resident memory (exact) and the peak of what it and its child processes (an .xlsx
+    import's reader) hold together, as proportional set sizes sampled every 0.2 s (pages the
+    forked reader shares with the import counted once)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "bench.spreadsheets", "--child", step, json.dumps(args)],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
+    sampler = TreeMemory(process.pid)
+    sampler.start()
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
+    sampler.stop()
     if status != 0:
         raise SystemExit(f"{step} failed (status {status}); see above")
-    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    peak_mb = max(usage.ru_maxrss / 1024, sampler.peak_mb)  # ru_maxrss: kilobytes on Linux
     return json.loads(output.strip().splitlines()[-1]), peak_mb
+
+
+class TreeMemory(threading.Thread):
+    """The highest sum of the proportional set sizes (Linux /proc/PID/smaps_rollup) of a process
+    and its children, sampled until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.every):
+            self.peak_mb = max(self.peak_mb, sum(map(self._pss_mb, self._tree())))
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+    def _tree(self) -> list[int]:
+        pids, found = [self.pid], 0
+        while found < len(pids):
+            pid, found = pids[found], found + 1
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as handle:
+                        pids += [int(child) for child in handle.read().split()]
+            except OSError:  # ended meanwhile
+                continue
+        return pids
+
+    @staticmethod
+    def _pss_mb(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
 
 
 # Main ----------------------------------------------------------------------------------------------
@@ -345,7 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             imported, import_mb = best_of(args.repeat, "import", str(files[fmt]), database_url=args.database_url)
             ratio = imported["seconds"] / floor["seconds"]
             cpu_ratio = "" if args.database_url else f", x{imported['cpu'] / floor['cpu']:.2f} of the floor's"
-            reader_cpu = f"; reader process CPU {imported['reader_cpu']:.2f} s" if imported["reader_cpu"] else ""
+            reader_cpu = (f"; reader process CPU {imported['reader_cpu']:.2f} s, peak resident "
+                          f"{imported['reader_peak_mb']:.0f} MB" if imported["reader_cpu"] else "")
             print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
                   f"x{ratio:.2f} of the floor (CPU {imported['cpu']:.2f} s{cpu_ratio}"
                   f"{reader_cpu}), peak {import_mb:.0f} MB -- "
