@@ -24,13 +24,6 @@ from sqlalchemy.orm import Session
 from storage.models import Base, UTCDateTime
 
 
-def insert_rows(*, session: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Rows given as sequences of values in the order of ``columns``."""
-    if rows:
-        insert_columns(session=session, model=model, columns=dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)),
-                       count=len(rows))
-
-
 def insert_dicts(*, session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Rows given as dicts with the same keys."""
     if rows:
