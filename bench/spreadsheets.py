@@ -3,10 +3,13 @@
     python -m bench.spreadsheets                                  # 10,000 customers, 100,000 follow-up rows
     python -m bench.spreadsheets --customers 100000               # the issue's size: 1,000,000 rows
     python -m bench.spreadsheets --database-url postgresql+psycopg://…   # a private schema there
+    python -m bench.spreadsheets --customers 100000 --excel-like  # as Excel saves a team's record
 
 A follow-up record (客户全周期跟进记录表 layout, Chinese headers, a title row) of N customers with
-``--rows-per-customer`` follow-ups each is generated once as .xlsx and .csv. Then, each in a process
-of its own on a database of its own (so that the peak memory is the step's own, read with wait4):
+``--rows-per-customer`` follow-ups each is generated once as .xlsx and .csv (``--excel-like``: each
+follow-up's content its own text, and the .xlsx's texts in a shared-strings table, which is how
+Excel saves a workbook and which an .xlsx reader holds whole). Then, each in a process of its own
+on a database of its own (so that the peak memory is the step's own):
 
 * **floor**: the same customers and follow-up rows inserted with one ``executemany`` per 10,000 rows
   (SQLite) or ``COPY`` (PostgreSQL), values prepared beforehand (not timed): the least any import
@@ -39,11 +42,13 @@ another core): printed, not judged.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import itertools
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -80,8 +85,9 @@ TARGET_EXPORT_CUSTOMERS = 100_000
 # The file ------------------------------------------------------------------------------------------
 
 
-def generated_rows(customers: int, per_customer: int, seed: int) -> Any:
-    """The follow-up record's data rows: each customer's history in date order, one row a follow-up."""
+def generated_rows(customers: int, per_customer: int, seed: int, excel_like: bool = False) -> Any:
+    """The follow-up record's data rows: each customer's history in date order, one row a follow-up
+    (``excel_like``: each follow-up's content its own text, as in a team's real record)."""
     rng = random.Random(seed)
     start = date(2024, 1, 2)
     for n in range(1, customers + 1):
@@ -94,13 +100,18 @@ def generated_rows(customers: int, per_customer: int, seed: int) -> Any:
             stage, status = STEPS[min(k, len(STEPS) - 1)]
             day += timedelta(days=rng.randrange(1, 6))
             yield [number, company, industry, "100-500人", f"联系人{n % 97}", "采购总监", f"138{n:08d}"[:11], stage,
-                   day.isoformat(), METHODS[(n + k) % len(METHODS)], f"{CONTENT[(n + k) % len(CONTENT)]} #{k}",
+                   day.isoformat(), METHODS[(n + k) % len(METHODS)],
+                   f"{number} 第{k + 1}次跟进：{CONTENT[(n + k) % len(CONTENT)]}" if excel_like
+                   else f"{CONTENT[(n + k) % len(CONTENT)]} #{k}",
                    "表示关注，希望先了解产品功能模块。", f"{day.month}月{day.day}日后再跟进", status, owner,
                    "线索来源:行业展会" if k == 0 else None]
 
 
-def write_files(folder: Path, customers: int, per_customer: int, seed: int, formats: Sequence[str]) -> dict[str, Path]:
-    """The file in each format asked for (xlsx written by openpyxl's write-only mode: inline strings)."""
+def write_files(folder: Path, customers: int, per_customer: int, seed: int, formats: Sequence[str],
+                excel_like: bool = False) -> dict[str, Path]:
+    """The file in each format asked for. The xlsx is written by openpyxl's write-only mode (text in
+    inline strings); ``excel_like``, with every follow-up's content its own text and then every
+    text moved into a shared-strings table, as Excel saves a workbook (``to_shared_strings``)."""
     from openpyxl import Workbook
 
     files = {}
@@ -110,17 +121,66 @@ def write_files(folder: Path, customers: int, per_customer: int, seed: int, form
             writer = csv.writer(handle)
             writer.writerow(["客户全周期跟进记录表"])
             writer.writerow(HEADER)
-            writer.writerows(generated_rows(customers, per_customer, seed))
+            writer.writerows(generated_rows(customers, per_customer, seed, excel_like))
     if "xlsx" in formats:
         files["xlsx"] = folder / "跟进记录.xlsx"
         book = Workbook(write_only=True)
         sheet = book.create_sheet("跟进记录")
         sheet.append(["客户全周期跟进记录表"])
         sheet.append(HEADER)
-        for row in generated_rows(customers, per_customer, seed):
+        for row in generated_rows(customers, per_customer, seed, excel_like):
             sheet.append(row)
         book.save(files["xlsx"])
+        if excel_like:
+            to_shared_strings(files["xlsx"])
     return files
+
+
+_INLINE_TEXT = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is><t(?: xml:space="preserve")?>(.*?)</t>'
+                          r"</is></c>", re.S)
+
+
+def to_shared_strings(path: Path) -> None:
+    """Rewrite an xlsx whose texts are inline strings the way Excel saves it: each distinct text
+    once in xl/sharedStrings.xml, the cells pointing at it (a reader holds that table whole)."""
+    import zipfile
+
+    index: dict[str, int] = {}
+
+    def shared(match: re.Match[str]) -> str:
+        number = index.setdefault(match.group(3), len(index))
+        return f'<c r="{match.group(1)}"{match.group(2) or ""} t="s"><v>{number}</v></c>'
+
+    rewritten = path.with_suffix(".shared.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename.startswith("xl/worksheets/"):
+                with source.open(item) as read, target.open(item.filename, "w", force_zip64=True) as write:
+                    rest, decode = "", codecs.getincrementaldecoder("utf-8")().decode  # a chunk may end mid-character
+                    while chunk := read.read(1 << 22):
+                        text = rest + decode(chunk)
+                        cut = text.rfind("</row>") + len("</row>")
+                        rest = text[cut:]
+                        write.write(_INLINE_TEXT.sub(shared, text[:cut]).encode())
+                    write.write(_INLINE_TEXT.sub(shared, rest).encode())
+                continue
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdShared" Type="http://schemas.'
+                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            target.writestr(item, data)
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as write:
+            write.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+                        f'openxmlformats.org/spreadsheetml/2006/main" count="{len(index)}" '
+                        f'uniqueCount="{len(index)}">'.encode())
+            for text in index:  # in the order of their numbers
+                write.write(f"<si><t>{text}</t></si>".encode())
+            write.write(b"</sst>")
+    rewritten.replace(path)
 
 
 # Steps, each in a child process ---------------------------------------------------------------------
@@ -168,7 +228,8 @@ def child_export(database_url: str, path: str) -> dict[str, Any]:
     return {"seconds": seconds, "cpu": cpu, "customers": count, "bytes": os.path.getsize(path)}
 
 
-def child_floor(database_url: str, customers: int, per_customer: int, seed: int) -> dict[str, Any]:
+def child_floor(database_url: str, customers: int, per_customer: int, seed: int,
+                excel_like: bool = False) -> dict[str, Any]:
     """The same rows, values prepared beforehand, inserted plainly: executemany (SQLite) or COPY (PostgreSQL)."""
     from bot.domain.followups import search_text
     from bot.domain.leads import normalize_company_name
@@ -179,7 +240,7 @@ def child_floor(database_url: str, customers: int, per_customer: int, seed: int)
     followup_rows: list[tuple[Any, ...]] = []
     stamp = NOW.replace(tzinfo=None).isoformat(" ")
     current = None
-    for row in generated_rows(customers, per_customer, seed):
+    for row in generated_rows(customers, per_customer, seed, excel_like):
         if row[0] != current:
             current = row[0]
             # search_text as the import stores it (the customers table may index it for search).
@@ -363,6 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--formats", default="xlsx,csv", help="file formats to import, comma-separated")
     parser.add_argument("--exports", default="xlsx,csv", help="formats to export the first import to")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--excel-like", action="store_true",
+                        help="each follow-up's content its own text, and the .xlsx's texts in a shared-strings table "
+                             "as Excel saves them (its reader then holds that table)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each timed step; the fastest is kept")
     parser.add_argument("--database-url", help="PostgreSQL URL to use private schemas in (default: new SQLite files)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -378,11 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-sheets-") as tmp:
         folder = Path(tmp)
         mark = time.perf_counter()
-        files = write_files(folder, args.customers, args.rows_per_customer, args.seed, formats)
+        files = write_files(folder, args.customers, args.rows_per_customer, args.seed, formats, args.excel_like)
         sizes = ", ".join(f"{k} {files[k].stat().st_size / 1e6:.1f} MB" for k in formats)
         print(f"file: {args.customers:,} customers, {rows:,} follow-up rows ({sizes}); generated in "
               f"{time.perf_counter() - mark:.1f} s")
-        floor, floor_mb = best_of(args.repeat, "floor", args.customers, args.rows_per_customer, args.seed,
+        floor, floor_mb = best_of(args.repeat, "floor", args.customers, args.rows_per_customer, args.seed, args.excel_like,
                                   database_url=args.database_url)
         print(f"floor (plain bulk insert of the same {floor['customers']:,} customers + {floor['followups']:,} rows): "
               f"{floor['seconds']:.2f} s (CPU {floor['cpu']:.2f} s), peak {floor_mb:.0f} MB")
