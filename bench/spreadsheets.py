@@ -350,7 +350,10 @@ def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
     """Run a step in a process of its own; its result and its peak memory in MB: the larger of its
     own peak resident memory (exact) and the peak of what it and its child processes (an .xlsx
     import's reader) hold together, as proportional set sizes sampled every 0.2 s (pages the
-    forked reader shares with the import counted once)."""
+    forked reader shares with the import counted once).
+
+    Not wait4's ru_maxrss: Linux starts a process's figure from the resident size of the process
+    it was forked from, so every step would have weighed at least what this process weighs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "bench.spreadsheets", "--child", step, json.dumps(args)],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -358,12 +361,18 @@ def run_child(step: str, *args: Any) -> tuple[dict[str, Any], float]:
     sampler = TreeMemory(process.pid)
     sampler.start()
     output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    status = process.wait()
     sampler.stop()
     if status != 0:
         raise SystemExit(f"{step} failed (status {status}); see above")
-    peak_mb = max(usage.ru_maxrss / 1024, sampler.peak_mb)  # ru_maxrss: kilobytes on Linux
-    return json.loads(output.strip().splitlines()[-1]), peak_mb
+    result = json.loads(output.strip().splitlines()[-1])
+    return result, max(result["own_peak_mb"], sampler.peak_mb)
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory since it started its program (VmHWM, Linux)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
 
 
 class TreeMemory(threading.Thread):
@@ -433,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         step, raw = args.child
-        print(json.dumps(CHILDREN[step](*json.loads(raw))))
+        print(json.dumps({**CHILDREN[step](*json.loads(raw)), "own_peak_mb": own_peak_mb()}))
         return 0
     started = time.perf_counter()
     failures: list[str] = []
@@ -462,7 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio = imported["seconds"] / floor["seconds"]
             cpu_ratio = "" if args.database_url else f", x{imported['cpu'] / floor['cpu']:.2f} of the floor's"
             reader_cpu = (f"; reader process CPU {imported['reader_cpu']:.2f} s, peak resident "
-                          f"{imported['reader_peak_mb']:.0f} MB" if imported["reader_cpu"] else "")
+                          f"{imported['reader_peak_mb']:.0f} MB with the pages it shares with the import"
+                          if imported["reader_cpu"] else "")
             print(f"import {fmt}: {imported['seconds']:.2f} s ({rows / imported['seconds']:,.0f} rows/s), "
                   f"x{ratio:.2f} of the floor (CPU {imported['cpu']:.2f} s{cpu_ratio}"
                   f"{reader_cpu}), peak {import_mb:.0f} MB -- "
