@@ -12,8 +12,9 @@ while this process checks them (``RowReader``).
    companies are compared with the database. Any problem stops the import here, before anything
    is written, with every problem as ``row N, column C (header): what is wrong``.
 2. **write**, in one transaction: customers created or updated, contacts, status history, then
-   the follow-up rows kept by pass 1 (in a temporary file) inserted in batches, column by column
-   (``storage.bulk``: executemany on SQLite, COPY on PostgreSQL). A follow-up is the
+   the follow-up rows kept by pass 1 (in a temporary file), each table's rows streamed
+   (``storage.bulk.insert_stream``: one COPY a table on PostgreSQL, executemany a chunk on
+   SQLite). A follow-up (a row of the follow-up record, or an entry of a register's 互动历史) is the
    same as one already stored when customer, time (to the minute), method and content match, so
    importing a file twice changes nothing the second time. ``dry_run`` does all of it and rolls
    back.
