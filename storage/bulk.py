@@ -1,12 +1,12 @@
 """Plain rows in bulk (the spreadsheet import): column by column, without the ORM's or the
 statement's per-row bookkeeping.
 
-The rows are turned into columns once (``zip``); each column goes through its own bind processing
-(UTC, JSON, booleans) the way SQLAlchemy would, a datetime or boolean column converting each
-distinct value once and mapping the rest through a dictionary, and Python-side defaults fill the
-columns not named, as an INSERT through SQLAlchemy would. Then ``COPY`` on PostgreSQL (psycopg 3),
-one ``executemany`` on the driver's cursor on SQLite. ``insert_stream`` takes rows from an iterator
-and makes them a chunk at a time, into one ``COPY`` on PostgreSQL.
+``insert_stream`` takes rows from an iterator a chunk at a time. Each chunk is turned into columns
+once (``zip``); each column goes through its own bind processing (UTC, JSON, booleans) the way
+SQLAlchemy would, a datetime or boolean column converting each distinct value once and mapping the
+rest through a dictionary, and Python-side defaults fill the columns not named, as an INSERT
+through SQLAlchemy would. Then one ``COPY`` for all the chunks on PostgreSQL (psycopg 3), one
+``executemany`` a chunk on the driver's cursor on SQLite.
 """
 
 from __future__ import annotations
@@ -27,18 +27,8 @@ from storage.models import Base, UTCDateTime
 def insert_dicts(*, session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Rows given as dicts with the same keys."""
     if rows:
-        insert_columns(session=session, model=model, columns={name: [row[name] for row in rows] for name in rows[0]},
-                       count=len(rows))
-
-
-def insert_columns(*, session: Session, model: type[Base], columns: dict[str, list[Any]], count: int) -> None:
-    """``count`` rows given column by column (each list ``count`` long)."""
-    if not count:
-        return
-    table: Any = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect
-    with _statement(session, table, _names(table, columns)) as write:
-        write(_prepared(table, dialect, columns, count))
+        columns = list(rows[0])
+        insert_stream(session=session, model=model, columns=columns, rows=([row[c] for c in columns] for row in rows))
 
 
 def insert_stream(*, session: Session, model: type[Base], columns: Sequence[str], rows: Iterable[Sequence[Any]],

@@ -114,11 +114,14 @@ _VIA = re.compile(
     r"|(?:通过|方式[:：]?)\s*(电话|拜访|上门|面谈|邮件|邮箱|线上会议|视频会议|微信|即时消息|其他)",
     re.IGNORECASE,
 )
-_METHOD_WORDS = {
+# A method's words in free text (lower case): quick entry's "via …" / "通过…", and an imported
+# interaction history entry (bot.domain.spreadsheet.method_in_text).
+METHOD_BY_WORD = {
     "phone": "phone", "call": "phone", "visit": "visit", "email": "email", "e-mail": "email", "mail": "email",
     "meeting": "meeting", "online meeting": "meeting", "zoom": "meeting", "im": "im", "wechat": "im", "chat": "im",
-    "other": "other", "电话": "phone", "拜访": "visit", "上门": "visit", "面谈": "visit", "邮件": "email",
-    "邮箱": "email", "线上会议": "meeting", "视频会议": "meeting", "微信": "im", "即时消息": "im", "其他": "other",
+    "other": "other", "电话": "phone", "致电": "phone", "来电": "phone", "拜访": "visit", "上门": "visit",
+    "面谈": "visit", "邮件": "email", "邮箱": "email", "线上会议": "meeting", "视频会议": "meeting", "会议": "meeting",
+    "视频": "meeting", "微信": "im", "即时消息": "im", "其他": "other",
 }
 MAX_DATE_PHRASE = 40  # longer tails are not tried as dates: keeps quick entry fast on long notes
 _SEGMENTS = re.compile(r"[;；]|\n")
@@ -147,7 +150,7 @@ def parse_quick_entry(text: str, *, now: datetime, tz: str) -> QuickEntry:
     method = "phone"
     via = _VIA.search(text)
     if via:
-        method = _METHOD_WORDS[(via.group(1) or via.group(2)).lower()]
+        method = METHOD_BY_WORD[(via.group(1) or via.group(2)).lower()]
         text = (text[: via.start()] + " " + text[via.end():]).strip()
     notes: list[str] = []
     next_step = next_text = None

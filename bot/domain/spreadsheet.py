@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.domain.followups import METHODS, STAGES, STATUSES
+from bot.domain.followups import METHOD_BY_WORD, METHODS, STAGES, STATUSES
 from bot.domain.grades import GRADES
 
 
@@ -271,26 +271,19 @@ def _cell_date(text: str, y: int, m: int, d: int, hh: str | None, mm: str | None
 def leading_date(text: str | None, *, year: int) -> date | None:
     """The date a next-step text starts with ("3月3日发送产品手册…", "2023-11-01：安排产品演示"),
     the year taken from ``year`` when the text has none; None when it starts with no date."""
-    found = _leading(text, year=year)
-    return found[0] if found else None
+    match = _LEADING_MONTH_DAY.match(unicodedata.normalize("NFKC", text)) if text else None
+    return _date_of(match, year=year) if match else None
 
 
-def _leading(text: str | None, *, year: int | None) -> tuple[date, int, bool] | None:
-    """(the date ``text`` starts with, where it ends in the NFKC form of ``text``, whether the text
-    wrote the year); None when it starts with no date, or with a month and day and no ``year``."""
-    if not text:
-        return None
-    match = _LEADING_MONTH_DAY.match(unicodedata.normalize("NFKC", text))
-    if match is None:
-        return None
+def _date_of(match: re.Match[str], *, year: int | None) -> date | None:
+    """The date a ``_LEADING_MONTH_DAY`` match names; None when it does not exist, or is a month
+    and day without ``year``."""
     try:
         if match.group(4):
-            return date(int(match.group(4)), int(match.group(5)), int(match.group(6))), match.end(), True
+            return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
         prefix = match.group(1)
         explicit = int(re.sub(r"\D", "", prefix)) if prefix else year
-        if explicit is None:
-            return None
-        return date(explicit, int(match.group(2)), int(match.group(3))), match.end(), bool(prefix)
+        return date(explicit, int(match.group(2)), int(match.group(3))) if explicit is not None else None
     except ValueError:
         return None
 
@@ -313,38 +306,35 @@ def parse_history(value: Any, *, year: int | None) -> list[tuple[date, str | Non
         piece = piece.strip()
         if not piece:
             continue
-        found = _leading(piece, year=entries[-1][0].year if entries else year)
-        if found is None:
-            if _LEADING_MONTH_DAY.match(unicodedata.normalize("NFKC", piece)):
-                raise BadValue(f'"{piece}" is not a real date, or has no year: write it as 2023-10-10')
+        normal = unicodedata.normalize("NFKC", piece)
+        match = _LEADING_MONTH_DAY.match(normal)
+        if match is None:
             if not entries:
                 raise BadValue(f'"{piece}" has no date: write each contact as "2023-10-10: what happened", '
                                'separated by ";"')
             day, said = entries[-1]
             entries[-1] = (day, f"{said}；{piece}" if said else piece)
             continue
-        day, end, _ = found
-        normal = unicodedata.normalize("NFKC", piece)
-        rest = _AFTER_DATE.sub("", (piece if len(normal) == len(piece) else normal)[end:]).strip()
-        entries.append((day, rest or None))
+        written = _date_of(match, year=entries[-1][0].year if entries else year)
+        if written is None:
+            raise BadValue(f'"{piece}" is not a real date, or has no year: write it as 2023-10-10')
+        rest = _AFTER_DATE.sub("", (piece if len(normal) == len(piece) else normal)[match.end():]).strip()
+        entries.append((written, rest or None))
     return entries
 
 
 def method_in_text(text: str | None) -> str:
-    """The follow-up method a free text names first ("会议讨论需求" = online meeting, "电话沟通" =
-    phone), "other" when it names none: an interaction history entry has no method column."""
-    if not text:
-        return "other"
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    found = [(folded.find(word), method) for word, method in _METHOD_HINTS if word in folded]
-    return min(found)[1] if found else "other"
+    """The follow-up method a free text names first ("会议讨论需求" = online meeting, "先打电话" =
+    phone), by the words quick entry reads (``METHOD_BY_WORD``); "other" when it names none: an
+    interaction history entry has no method column."""
+    found = _METHOD_IN_TEXT.search(unicodedata.normalize("NFKC", text)) if text else None
+    return METHOD_BY_WORD[found.group(1).casefold()] if found else "other"
 
 
-_METHOD_HINTS = (("电话", "phone"), ("致电", "phone"), ("来电", "phone"), ("call", "phone"), ("phone", "phone"),
-                 ("面谈", "visit"), ("拜访", "visit"), ("上门", "visit"), ("visit", "visit"),
-                 ("邮件", "email"), ("email", "email"), ("e-mail", "email"),
-                 ("会议", "meeting"), ("视频", "meeting"), ("meeting", "meeting"),
-                 ("微信", "im"), ("wechat", "im"))
+# Longest first, so that "线上会议" is read before "会议"; English words whole, also as "called", "emails".
+_METHOD_IN_TEXT = re.compile("(" + "|".join(
+    rf"\b{re.escape(word)}(?=(?:s|ed|ing)?\b)" if word.isascii() else re.escape(word)
+    for word in sorted(METHOD_BY_WORD, key=len, reverse=True)) + ")", re.IGNORECASE)
 
 
 # Amounts ------------------------------------------------------------------------------------------

@@ -997,7 +997,9 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
     numbers = _new_numbers(session, plan, new_groups, team, now)
     new_ids = queries.reserve_customer_ids(session=session, count=len(new_groups))
     ids: dict[int, int] = dict(zip(new_groups, new_ids, strict=True))
-    made: list[tuple[str, str, str]] = []  # each new customer's number, status and owner, in order
+    # Each new customer's number, status and owner, in order: filled as new_customers() is streamed,
+    # before the streams of what hangs on them read it.
+    made: list[tuple[str, str, str]] = []
 
     # New customers, streamed (bulk.insert_stream): on PostgreSQL the server stores each chunk while
     # the next is made. Then what hangs on them, the same way.
@@ -1061,8 +1063,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
 
 def _insert_all(session: Session, tables: tuple[tuple[Any, list[dict[str, Any]]], ...]) -> None:
     for model, rows in tables:
-        for start in range(0, len(rows), BATCH):
-            bulk.insert_dicts(session=session, model=model, rows=rows[start:start + BATCH])
+        bulk.insert_dicts(session=session, model=model, rows=rows)
 
 
 # What _customer_values gives, and the columns of a new customer (bulk.insert_stream).
