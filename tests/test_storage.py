@@ -78,3 +78,30 @@ def test_rows_streamed_in_bulk_are_stored_as_the_orm_would_store_them(bot) -> No
                                  .order_by(AuditEntry.entity_id)).all()
         assert [(entry.at, entry.entity_id, entry.before, entry.after) for entry in stored] == [
             (at.astimezone(UTC), n, None, after) for at, _, _, _, n, _, after in made]
+
+
+def test_a_bulk_load_on_sqlite_has_a_larger_page_cache_and_gives_it_back(bot) -> None:
+    """bulk.bulk_load: 32 MB of SQLite page cache while the block runs, the connection's own setting
+    back afterwards, also when the block failed (the pool keeps the connection); nothing changes on
+    PostgreSQL."""
+    import pytest
+
+    from storage import bulk
+
+    if not bot.db.is_sqlite:
+        with bot.db.write() as session, bulk.bulk_load(session):
+            pass
+        return
+
+    def cache_size(session) -> int:
+        return int(session.connection().connection.dbapi_connection.execute("PRAGMA cache_size").fetchone()[0])
+
+    with bot.db.write() as session:
+        before = cache_size(session)
+        with bulk.bulk_load(session):
+            assert cache_size(session) == -bulk.BULK_CACHE_KB != before
+        assert cache_size(session) == before
+        with pytest.raises(ZeroDivisionError), bulk.bulk_load(session):
+            assert cache_size(session) == -bulk.BULK_CACHE_KB
+            1 / 0  # noqa: B018
+        assert cache_size(session) == before
