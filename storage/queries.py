@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -955,37 +956,38 @@ def count_overdue_in_scope(*, session: Session, scope: CustomerScope, now: datet
 # Spreadsheets (import and export) ----------------------------------------------------------------
 
 
-def customers_by_numbers(*, session: Session, numbers: list[str]) -> dict[str, Customer]:
-    """Customers whose number is one of ``numbers`` (compared case-insensitively), by lower-cased number."""
-    found: dict[str, Customer] = {}
+def customer_ids_by_numbers(*, session: Session, numbers: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(id, company, number) of the customers whose number is one of ``numbers`` (compared
+    case-insensitively), by lower-cased number."""
+    found: dict[str, tuple[int, str, str]] = {}
     lowered = sorted({n.lower() for n in numbers})
     for start in range(0, len(lowered), 500):
         chunk = lowered[start:start + 500]
-        found |= {c.number.lower(): c for c in session.scalars(
-            select(Customer).where(func.lower(Customer.number).in_(chunk)).options(selectinload(Customer.contacts)))}
+        found |= {number.lower(): (customer_id, company, number) for customer_id, company, number in session.execute(
+            select(Customer.id, Customer.company, Customer.number).where(func.lower(Customer.number).in_(chunk)))}
     return found
 
 
-def customers_by_name_keys(*, session: Session, name_keys: list[str]) -> dict[str, Customer]:
-    found: dict[str, Customer] = {}
+def customer_ids_by_name_keys(*, session: Session, name_keys: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(id, company, number) of the customers whose normalised company is one of ``name_keys``."""
+    found: dict[str, tuple[int, str, str]] = {}
     keys = sorted(set(name_keys))
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
-        found |= {c.name_key: c for c in session.scalars(
-            select(Customer).where(Customer.name_key.in_(chunk)).options(selectinload(Customer.contacts)))
-            if c.name_key}
+        found |= {name_key: (customer_id, company, number) for customer_id, company, number, name_key in session.execute(
+            select(Customer.id, Customer.company, Customer.number, Customer.name_key).where(Customer.name_key.in_(chunk)))
+            if name_key}
     return found
 
 
-def followup_identities(*, session: Session, customer_ids: list[int]) -> list[tuple[int, datetime, str, str | None]]:
-    """(customer, occurred_at, method, notes) of every follow-up of these customers: what identifies one."""
-    found: list[tuple[int, datetime, str, str | None]] = []
+def followup_identities(*, session: Session, customer_ids: list[int]) -> Iterator[tuple[int, datetime, str, str | None]]:
+    """(customer, occurred_at, method, notes) of every follow-up of these customers: what identifies
+    one, streamed a chunk of customers at a time."""
     for start in range(0, len(customer_ids), 500):
         chunk = customer_ids[start:start + 500]
-        found += [tuple(row) for row in session.execute(  # type: ignore[misc]
-            select(FollowUp.customer_id, FollowUp.occurred_at, FollowUp.method, FollowUp.notes)
-            .where(FollowUp.customer_id.in_(chunk)))]
-    return found
+        for row in session.execute(select(FollowUp.customer_id, FollowUp.occurred_at, FollowUp.method, FollowUp.notes)
+                                   .where(FollowUp.customer_id.in_(chunk))):
+            yield tuple(row)  # type: ignore[misc]
 
 
 def raise_sequence(*, session: Session, key: str, at_least: int) -> None:
@@ -1005,7 +1007,7 @@ def take_sequence_block(*, session: Session, key: str, count: int) -> int:
     return int(last) - count + 1
 
 
-def reserve_customer_ids(*, session: Session, count: int) -> list[int]:
+def reserve_customer_ids(*, session: Session, count: int) -> Iterator[int]:
     """``count`` ids for customers about to be inserted in bulk, which returns none: on PostgreSQL
     taken from the table's sequence; on SQLite the next ones after the largest (the caller holds
     the one write transaction, and ids are not AUTOINCREMENT, so this is what SQLite would give).
@@ -1014,12 +1016,12 @@ def reserve_customer_ids(*, session: Session, count: int) -> list[int]:
     minutes: inside the transaction that just filled the table, the planner still believes it
     empty and scans it for every lookup."""
     if count <= 0:
-        return []
+        return iter(())
     if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('customers', 'id')) "
-                                         "FROM generate_series(1, :count)"), {"count": count}))
+        return iter(array("q", session.scalars(text("SELECT nextval(pg_get_serial_sequence('customers', 'id')) "
+                                                    "FROM generate_series(1, :count)"), {"count": count})))
     largest = session.scalar(select(func.coalesce(func.max(Customer.id), 0))) or 0
-    return list(range(largest + 1, largest + count + 1))
+    return iter(range(largest + 1, largest + count + 1))
 
 
 def customers_page(*, session: Session, after_id: int, limit: int, team_id: int | None = None,

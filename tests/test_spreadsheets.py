@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.services import spreadsheets
+from bot.services import import_store, spreadsheets
 from bot.services.spreadsheets import ImportRefused, import_file
 from storage import queries
 from storage.models import Base, Contact, Customer, FollowUp, NumberSequence, StatusChange
@@ -95,6 +95,17 @@ def snapshot(bot: Bot) -> list[tuple[Any, ...]]:
 
 def east(bot: Bot) -> Any:
     return bot.runtime.config.team("East China")
+
+
+@pytest.fixture(autouse=True, params=["in-memory", "put-away"])
+def import_budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: with the file's customers and keys in memory, and with the smallest budgets,
+    so that all but two customers wait in a temporary file and the keys are folded into sorted
+    arrays (bot.services.import_store), as for a file larger than the budgets."""
+    if request.param == "put-away":
+        monkeypatch.setattr(import_store, "GROUPS_IN_MEMORY", 2)
+        monkeypatch.setattr(import_store, "KEYS_IN_MEMORY", 1)
+    return str(request.param)
 
 
 @pytest.fixture
