@@ -19,6 +19,11 @@ on a database of its own (so that the peak memory is the step's own):
 * **xlsx read floor**: calamine (python-calamine-plus, the import's reader) streaming every row of
   the .xlsx and doing nothing with them: the least any import of the .xlsx can take before it
   inserts anything. The **xlsx floor** is that read plus the plain floor above;
+* **import again**: the csv imported a second time into the database it went into (every customer
+  and follow-up already there: compared, nothing written), judged on memory;
+* **memory flat as the file grows**: the csv of half the customers imported, and the peak of the
+  whole file's import compared with it, as bytes more per added customer (judged when half the
+  file is beyond the customers an import keeps in memory, 20,000);
 * **export xlsx** / **export csv** of the imported database (streamed: rust_xlsxwriter's
   constant-memory mode through rustpy-xlsxwriter, csv);
 * **xlsx write floor**: rust_xlsxwriter in constant-memory mode writing the rows of the .xlsx export
@@ -26,7 +31,8 @@ on a database of its own (so that the peak memory is the step's own):
   rows can take with that writer.
 
 Targets (issue 11): import within 3× the floor; export of 100,000 customers under 60 s (smaller
-runs are projected linearly); peak memory under 500 MB. Every verdict line says PASS or FAIL and
+runs are projected linearly); peak memory under 500 MB, flat as the file grows (at most 250 bytes
+more per added customer: the import kept 2.3 KB before). Every verdict line says PASS or FAIL and
 against which floor; an .xlsx import is judged against both floors (the plain insert, which is the
 issue's target, and the xlsx floor, which is what reading .xlsx allows). ``--repeat N`` runs each
 timed step N times and keeps the fastest of each (floors and imports alike), for a shared machine.
@@ -466,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"xlsx floor (calamine streaming the {read['rows']:,} rows and nothing else: "
                   f"{read['seconds']:.2f} s, peak {read_mb:.0f} MB; + the plain floor): {xlsx_floor:.2f} s")
         first = True
+        peaks: dict[str, float] = {}
         for fmt in formats:
             imported, import_mb = best_of(args.repeat, "import", str(files[fmt]), database_url=args.database_url)
             ratio = imported["seconds"] / floor["seconds"]
@@ -488,11 +495,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "calamine read + plain insert)", xlsx_ratio <= TARGET_RATIO, f"x{xlsx_ratio:.2f}")
             verdict(failures, f"import {fmt} peak memory under {TARGET_MEMORY_MB:.0f} MB",
                     import_mb < TARGET_MEMORY_MB, f"{import_mb:.0f} MB")
+            peaks[fmt] = import_mb
             if not first:
                 continue
             first = False
             with private_database(args.database_url) as url:
                 run_child("import", url, str(files.get("csv", files[fmt])))  # the data to export (not timed)
+                again, again_mb = run_child("import", url, str(files.get("csv", files[fmt])))
+                print(f"import again (every customer and follow-up already stored): {again['seconds']:.2f} s "
+                      f"(CPU {again['cpu']:.2f} s), peak {again_mb:.0f} MB -- {again['summary']}")
+                if again["created"] or again["followups"]:
+                    failures.append(f"importing the file again wrote {again['created']} customers and "
+                                    f"{again['followups']} follow-ups, not none")
+                verdict(failures, f"import again peak memory under {TARGET_MEMORY_MB:.0f} MB", again_mb < TARGET_MEMORY_MB,
+                        f"{again_mb:.0f} MB")
                 for out in [f.strip() for f in args.exports.split(",") if f.strip()]:
                     runs = [run_child("export", url, str(folder / f"export.{out}")) for _ in range(args.repeat)]
                     done = min((run[0] for run in runs), key=lambda run: run["seconds"])
@@ -514,7 +530,35 @@ def main(argv: Sequence[str] | None = None) -> int:
                             f"{TARGET_EXPORT_S:.0f} s", projected < TARGET_EXPORT_S, f"{projected:.0f} s")
                     verdict(failures, f"export {out} peak memory under {TARGET_MEMORY_MB:.0f} MB",
                             export_mb < TARGET_MEMORY_MB, f"{export_mb:.0f} MB")
+        flat_memory(args, folder, failures, "csv" if "csv" in formats else formats[0],
+                    full_mb=peaks.get("csv", peaks.get(formats[0], 0.0)))
     return closing_verdict(failures, started)
+
+
+FLAT_GROWTH_BYTES = 250  # at most this much more peak memory per added customer, beyond the budgets
+
+
+def flat_memory(args: argparse.Namespace, folder: Path, failures: list[str], fmt: str, *, full_mb: float) -> None:
+    """Memory flat as the file grows: the peak importing half the customers (with as many rows
+    each), against the peak of the whole file. Judged when half the file is beyond the number of
+    customers an import keeps in memory (bot.services.import_store.GROUPS_IN_MEMORY); below it
+    memory grows with the customers by design."""
+    from bot.services.import_store import GROUPS_IN_MEMORY
+
+    half = args.customers // 2
+    if half <= GROUPS_IN_MEMORY:
+        print(f"memory flat as the file grows: not judged below {2 * GROUPS_IN_MEMORY + 2:,} customers (the import "
+              f"keeps up to {GROUPS_IN_MEMORY:,} in memory)")
+        return
+    smaller = folder / "half"
+    smaller.mkdir(exist_ok=True)
+    files = write_files(smaller, half, args.rows_per_customer, args.seed, [fmt], args.excel_like)
+    imported, half_mb = best_of(1, "import", str(files[fmt]), database_url=args.database_url)
+    growth = (full_mb - half_mb) * 1024 * 1024 / (args.customers - half)
+    print(f"import {fmt} of {half:,} customers: {imported['seconds']:.2f} s, peak {half_mb:.0f} MB; the whole file "
+          f"{full_mb:.0f} MB: {growth:,.0f} bytes more per added customer")
+    verdict(failures, f"import memory flat as the file grows (at most {FLAT_GROWTH_BYTES} bytes more per added "
+            "customer)", growth <= FLAT_GROWTH_BYTES, f"{growth:,.0f} bytes")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.domain.followups import fold
 from bot.services import import_store, spreadsheets
 from bot.services.spreadsheets import ImportRefused, import_file
-from storage import queries
+from storage import queries, search
 from storage.models import Base, Contact, Customer, FollowUp, NumberSequence, StatusChange
 from tests.conftest import Bot, wipe
 from tests.domain.test_spreadsheet_values import SEED_TRADITIONAL
@@ -626,3 +627,50 @@ def test_an_xlsx_file_is_checked_alike_in_a_reader_process_or_here(bot: Bot, tmp
         history = session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)).all()
     assert history == ["interested", "needs_confirmed", "negotiating", "intent_confirmed", "won", "maintaining"]
     assert forks == (["fork", "fork"] if in_a_process else [])
+
+
+def search_ids(bot: Bot, words: str) -> list[int]:
+    with bot.db.read() as session:
+        return [c.id for c in search.search_customers(session=session, scope=queries.CustomerScope("U0ADMIN", everything=True),
+                                                      folded=fold(words), limit=50)]
+
+
+def insert_trigger_exists(bot: Bot) -> bool:
+    if not bot.db.is_sqlite:
+        return True
+    with bot.db.read() as session:
+        return session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                               {"n": search.TRIGGERS[0]}).first() is not None
+
+
+def test_imported_customers_are_found_by_search_and_the_index_stays_whole(
+        bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite an import makes its customers' FTS5 rows in one statement, the insert trigger
+    dropped meanwhile (storage.search.customers_inserted_in_bulk): the customers are found as if
+    the trigger had made them, the trigger is back afterwards, and a dry run or a failed write
+    leaves it as it was."""
+    rows = [["客户名称", "联系人", "负责人"], *([f"检索公司{n}号", f"检索联系人{n}", "U0REP1"] for n in range(12))]
+    path = write_xlsx(tmp_path / "search.xlsx", rows)
+    import_file(bot.runtime, path, team=east(bot), dry_run=True)
+    assert insert_trigger_exists(bot) and search_ids(bot, "检索公司") == []
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(spreadsheets, "_write_followups", fails)
+        with pytest.raises(RuntimeError):
+            import_file(bot.runtime, write_xlsx(tmp_path / "fails.xlsx", [
+                ["客户名称", "跟进日期", "跟进内容", "负责人"], ["失败公司", "2024-03-01", "call", "U0REP1"]]), team=east(bot))
+    assert insert_trigger_exists(bot) and search_ids(bot, "失败公司") == [] and counts(bot)["customers"] == 0
+    import_file(bot.runtime, path, team=east(bot))
+    with bot.db.read() as session:
+        imported = dict(session.execute(select(Customer.company, Customer.id)).all())
+    assert sorted(search_ids(bot, "检索公司")) == sorted(imported.values()) and len(imported) == 12
+    assert search_ids(bot, "检索联系人7") == [imported["检索公司7号"]]
+    assert insert_trigger_exists(bot)
+    later = make_customer(bot, "U0REP1", "检索公司之后")  # the trigger makes its row again
+    assert later in search_ids(bot, "检索公司之后")
+    if bot.db.is_sqlite:
+        with bot.db.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {search.FTS_TABLE} ({search.FTS_TABLE}, rank) VALUES ('integrity-check', 1)"))

@@ -66,7 +66,7 @@ from bot.domain.followups import STAGES, STATUSES, fold, search_text, status_aft
 from bot.domain.leads import industry_code, normalize_company_name, number_parts
 from bot.runtime import Runtime
 from bot.services.import_store import GroupStore, KeyIndex, Spill
-from storage import bulk, queries
+from storage import bulk, queries, search
 from storage.models import AuditEntry, Contact, Customer, FollowUp, StatusChange
 from storage.pinyin import pinyin_initials
 from storage.queries import CustomerScope
@@ -737,7 +737,7 @@ def _import(runtime: Runtime, path: Path, *, team: TeamConfig, owner: str | None
             raise ImportRefused(plan.problems)
         result = ImportResult(layout=plan.header.layout, ignored_columns=plan.header.ignored, dry_run=dry_run)
         with runtime.db.write() as session:
-            with bulk.bulk_load(session):
+            with bulk.bulk_load(session), search.customers_inserted_in_bulk(session):
                 _write(session, runtime, plan, path, team=team, now=now, result=result, progress=progress)
             if dry_run:
                 session.rollback()
