@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
 
 from storage.models import (
     ApprovalRequest,
@@ -959,24 +959,22 @@ def count_overdue_in_scope(*, session: Session, scope: CustomerScope, now: datet
 def customer_ids_by_numbers(*, session: Session, numbers: list[str]) -> dict[str, tuple[int, str, str]]:
     """(id, company, number) of the customers whose number is one of ``numbers`` (compared
     case-insensitively), by lower-cased number."""
-    found: dict[str, tuple[int, str, str]] = {}
-    lowered = sorted({n.lower() for n in numbers})
-    for start in range(0, len(lowered), 500):
-        chunk = lowered[start:start + 500]
-        found |= {number.lower(): (customer_id, company, number) for customer_id, company, number in session.execute(
-            select(Customer.id, Customer.company, Customer.number).where(func.lower(Customer.number).in_(chunk)))}
-    return found
+    return _customers_by_key(session, func.lower(Customer.number), {n.lower() for n in numbers})
 
 
 def customer_ids_by_name_keys(*, session: Session, name_keys: list[str]) -> dict[str, tuple[int, str, str]]:
     """(id, company, number) of the customers whose normalised company is one of ``name_keys``."""
+    return _customers_by_key(session, Customer.name_key, set(name_keys))
+
+
+def _customers_by_key(session: Session, key: ColumnElement[Any] | InstrumentedAttribute[Any], wanted: set[str]) -> dict[str, tuple[int, str, str]]:
+    """key → (id, company, number) of the customers whose ``key`` is one of ``wanted``, 500 keys a query."""
     found: dict[str, tuple[int, str, str]] = {}
-    keys = sorted(set(name_keys))
+    keys = sorted(wanted)
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        found |= {name_key: (customer_id, company, number) for customer_id, company, number, name_key in session.execute(
-            select(Customer.id, Customer.company, Customer.number, Customer.name_key).where(Customer.name_key.in_(chunk)))
-            if name_key}
+        found |= {value: (customer_id, company, number) for value, customer_id, company, number in session.execute(
+            select(key, Customer.id, Customer.company, Customer.number).where(key.in_(keys[start:start + 500])))
+            if value}
     return found
 
 

@@ -56,17 +56,16 @@ def test_keys_folded_into_the_arrays_are_found_and_colliding_hashes_told_apart(m
     index = KeyIndex(lambda at, key: owners[at] == key, budget=7)
     monkeypatch.setattr(import_store, "hash", lambda key: len(key), raising=False)  # every "key N" collides
     for at, key in owners.items():
-        assert index.setdefault(key, at) == at
+        assert index.get(key) is None
+        index.add(key, at)
     assert all(index.get(key) == at for at, key in owners.items())
-    assert index.setdefault("key 3", 99) == 3
     assert index.get("key 50") is None and index.get("other") is None
 
 
 def test_a_spill_gives_back_its_items_in_order() -> None:
     with Spill[tuple[int, str]]() as spill:
         items = [(n, f"row {n}") for n in range(Spill.BATCH * 2 + 17)]
-        for item in items[:5]:
-            spill.append(item)
+        spill.extend(items[:5])
         spill.extend(items[5:])
         assert spill.count == len(items) and list(spill) == items
 

@@ -4,8 +4,8 @@ An import must see the whole file before it writes anything (every problem is li
 customer's rows may be anywhere in the file), so it keeps something of every customer and every
 follow-up row until the write. Kept in memory, that grew by about 2.3 KB a customer. Here:
 
-- ``Spill``: rows written once and read back once in order (follow-up rows, a new customer's
-  contacts and history), as pickled batches in a temporary file;
+- ``Spill``: rows written once and read back once in order (the follow-up rows), as pickled
+  batches in a temporary file;
 - ``GroupStore``: the file's customers by index, up to a budget in memory and the rest pickled in a
   temporary file, read back when a row of theirs comes again or when the write reaches them. A
   follow-up record lists each customer's rows together, so a customer is put away once and read
@@ -45,12 +45,6 @@ class Spill(Generic[_T]):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()/__exit__
         self._batch: list[_T] = []
         self.count = 0
-
-    def append(self, item: _T) -> None:
-        self._batch.append(item)
-        self.count += 1
-        if len(self._batch) >= self.BATCH:
-            self._flush()
 
     def extend(self, items: list[_T]) -> None:
         self._batch.extend(items)
@@ -101,7 +95,7 @@ class GroupStore(Generic[_T]):
         self._sizes = array("I")  # a pickled customer is far below 4 GB
         self._file: Any = None
         self._end = 0
-        self.put_away = 0  # objects written to the file, for tests and the bench
+        self.put_away = 0  # objects written to the file (tests see that the file was used)
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -196,14 +190,6 @@ class KeyIndex:
                 return index
             end += 1
         return None
-
-    def setdefault(self, key: str, index: int) -> int:
-        """The index ``key`` has, or ``index`` when it had none yet (and it has it from now on)."""
-        found = self.get(key)
-        if found is not None:
-            return found
-        self.add(key, index)
-        return index
 
     def add(self, key: str, index: int) -> None:
         """``key`` has ``index`` from now on; the caller knows it had none (``get`` said so)."""

@@ -990,16 +990,15 @@ def _settle(runtime: Runtime, plan: Plan, reader: RowReader) -> None:
     header, problems = plan.header, plan.problems
     codes: dict[str, int] = {}
     missing_owners = 0
-    chunk: list[tuple[int, Group]] = []
+    chunk: list[Group] = []  # in the file's order: each adds its entry to plan.stored_ids and author_codes
 
     def settle_chunk() -> None:
         nonlocal missing_owners
         with runtime.db.read() as session:
-            by_number = queries.customer_ids_by_numbers(session=session, numbers=[g.number for _, g in chunk
-                                                                                   if g.number])
-            by_name = queries.customer_ids_by_name_keys(session=session, name_keys=[g.name_key for _, g in chunk
+            by_number = queries.customer_ids_by_numbers(session=session, numbers=[g.number for g in chunk if g.number])
+            by_name = queries.customer_ids_by_name_keys(session=session, name_keys=[g.name_key for g in chunk
                                                                                      if g.name_key])
-        for _index, group in chunk:
+        for group in chunk:
             numbered = by_number.get(group.number.lower()) if group.number else None
             named = by_name.get(group.name_key) if group.name_key else None
             found = 0
@@ -1032,8 +1031,8 @@ def _settle(runtime: Runtime, plan: Plan, reader: RowReader) -> None:
                                     "give --owner USER_ID")
         chunk.clear()
 
-    for item in plan.groups.items():
-        chunk.append(item)
+    for _, group in plan.groups.items():
+        chunk.append(group)
         if len(chunk) >= SETTLE_CHUNK:
             settle_chunk()
     if chunk:
@@ -1093,7 +1092,7 @@ def _write(session: Session, runtime: Runtime, plan: Plan, path: Path, *, team: 
         with _collector_running():
             _update_existing(session, plan, path, team=team, now=now, result=result)
     if plan.header.layout == "followups" or plan.spill.count:
-        _write_followups(session, runtime, plan, path, ids=ids, team=team, result=result, progress=progress)
+        _write_followups(session, plan, ids=ids, team=team, result=result, progress=progress)
     else:
         result.skipped = 0
     session.flush()
@@ -1162,7 +1161,7 @@ class NumberBlocks:
         self.team, self.year = team, year
         self._highest: dict[str, int] = {}  # sequence → the highest number the file has in it
         self._wanted: dict[tuple[str, str], int] = {}  # (sequence, format) → customers needing a number
-        self._blocks: dict[tuple[str, str], list[int]] = {}  # (sequence, format) → [next, last]
+        self._next: dict[tuple[str, str], int] = {}  # (sequence, format) → the next number of its block
 
     def parts(self, group: Group) -> tuple[str, str]:
         return number_parts(self.team.customer_number, year=self.year,
@@ -1183,15 +1182,13 @@ class NumberBlocks:
         for key, seq in self._highest.items():
             queries.raise_sequence(session=session, key=key, at_least=seq)
         for (key, fmt), count in self._wanted.items():
-            first = queries.take_sequence_block(session=session, key=key, count=count)
-            self._blocks[(key, fmt)] = [first, first + count - 1]
+            self._next[(key, fmt)] = queries.take_sequence_block(session=session, key=key, count=count)
 
     def next_number(self, group: Group) -> str:
-        key, fmt = self.parts(group)
-        block = self._blocks[(key, fmt)]
-        seq = block[0]
-        block[0] += 1
-        return fmt.format(seq=seq)
+        parts = self.parts(group)
+        seq = self._next[parts]
+        self._next[parts] = seq + 1
+        return parts[1].format(seq=seq)
 
 
 @functools.lru_cache(maxsize=32)
@@ -1339,8 +1336,8 @@ def _update_customer(session: Session, customer: Customer, group: Group, values:
     return changed
 
 
-def _write_followups(session: Session, runtime: Runtime, plan: Plan, path: Path, *, ids: array,
-                     team: TeamConfig, result: ImportResult, progress: Progress | None) -> None:
+def _write_followups(session: Session, plan: Plan, *, ids: array, team: TeamConfig, result: ImportResult,
+                     progress: Progress | None) -> None:
     """Pass 2: the follow-up rows kept by pass 1, streamed into the table (bulk.insert_stream), leaving out
     the ones already there."""
     zone = team.zone
